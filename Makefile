@@ -1,0 +1,67 @@
+# Developer entry points. `make run` and `make test` are all most people need.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+CURATOR ?=
+
+# Management commands run outside `make run` default to DEBUG=1 (so no SECRET_KEY
+# is needed locally); set DEBUG=0 and SECRET_KEY in the environment to override.
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test superuser curator bench clean distclean
+
+help:
+	@echo "make run        install, migrate, load seed data and serve on http://$(HOST):$(PORT)/"
+	@echo "make test       run the whole test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make curator    create a curator account for the admin (CURATOR=username to skip the prompt)"
+	@echo "make superuser  create a superuser"
+	@echo "make bench      generate benchmark data and run the benchmarks"
+	@echo "make install    create $(VENV) and install the project with its dev tools"
+	@echo "make clean      remove caches and generated files (distclean also removes $(VENV) and db.sqlite3)"
+
+install: $(STAMP)
+
+# Reinstalled whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(STAMP)
+	DEBUG=1 $(MANAGE) migrate --noinput
+	DEBUG=1 $(MANAGE) load_seeds
+	@if [ -d locale ] && command -v msgfmt >/dev/null 2>&1; then \
+		DEBUG=1 $(MANAGE) compilemessages --ignore='$(VENV)' --ignore=node_modules --ignore=staticfiles; \
+	else \
+		echo "Skipping compilemessages (no locale/ directory or gettext's msgfmt not installed)."; \
+	fi
+	@echo "Heritage registry running at http://$(HOST):$(PORT)/ (admin at /admin/)"
+	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+superuser: $(STAMP)
+	$(DEV_ENV) $(MANAGE) createsuperuser
+
+curator: $(STAMP)
+	$(DEV_ENV) $(MANAGE) create_curator $(CURATOR)
+
+bench: $(STAMP)
+	$(DEV_ENV) $(MANAGE) generate_benchmark_data
+	$(DEV_ENV) $(PY) benchmarks/run.py $(BENCH_ARGS)
+
+clean:
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles artifacts build dist *.egg-info
+
+distclean: clean
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-journal

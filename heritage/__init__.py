@@ -1,0 +1,1 @@
+"""Project package of the heritage damage registry (settings, URLs, entry points)."""

@@ -1,0 +1,213 @@
+"""One FilterSet per list, shared by the public pages and the API.
+
+Dates are compared against the stored EDTF bounds: a record matches a range
+when its own span overlaps it, and an open end of the record's span overlaps
+everything on that side.
+"""
+
+from __future__ import annotations
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from registry.dates import day_key_from_text
+from registry.models import (
+    Actor, Artefact, Certainty, Citation, ClaimStatus, DamageEvent, DamageReport, Extent, HeritageSite,
+    Intervention, PledgeStatus, RestorationPledge, Severity, Source, Term,
+)
+
+
+class EDTFDayField(forms.CharField):
+    """Cleans "2015", "2015-08" or "-0099" to a day key; bad input is a form error."""
+
+    def __init__(self, *args, upper: bool = False, **kwargs):
+        self.upper = upper
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return day_key_from_text(value, upper=self.upper) if value else None
+
+
+class EDTFDateFilter(filters.Filter):
+    """Keeps records whose EDTF span overlaps the given side of a date range.
+
+    ``date_from`` keeps records ending on or after it, ``date_to`` those
+    beginning on or before it; a record with an open end on that side stays.
+    """
+
+    field_class = EDTFDayField
+
+    def __init__(self, *args, bound: str, upper: bool, **kwargs):
+        self.bound, self.upper = bound, upper
+        kwargs.setdefault("help_text", _("A year, year-month or full date; e.g. 2015, 2015-08, -0099."))
+        super().__init__(*args, upper=upper, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        field, lookup = (f"{self.bound}_lower", "lte") if self.upper else (f"{self.bound}_upper", "gte")
+        return qs.filter(Q(**{f"{field}__{lookup}": value}) | Q(**{f"{field}__isnull": True}))
+
+
+def term_filter(field_name: str, vocabulary: str, label: str) -> filters.ModelChoiceFilter:
+    return filters.ModelChoiceFilter(
+        field_name=field_name, label=label, to_field_name="slug",
+        queryset=Term.objects.filter(vocabulary=vocabulary),
+    )
+
+
+class RecordFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Search"))
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", label=_("Changed after (ISO 8601 date-time)"),
+    )
+
+    def search(self, queryset, name, value):
+        return queryset.search(value) if value else queryset
+
+
+class HeritageSiteFilter(RecordFilterSet):
+    country = filters.ChoiceFilter(choices=list(countries), label=_("Country"))
+    kind = term_filter("kind", Term.Vocabulary.SITE_KIND, _("Kind"))
+    designation = term_filter("designations__kind", Term.Vocabulary.DESIGNATION, _("Designation"))
+    parent = filters.CharFilter(field_name="parent__slug", label=_("Part of (slug)"))
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("country", "country"), ("updated_at", "updated")))
+
+    class Meta:
+        model = HeritageSite
+        fields = ["q", "country", "kind", "designation", "parent", "updated_since"]
+
+
+class ArtefactFilter(RecordFilterSet):
+    site = filters.CharFilter(field_name="site__slug", label=_("Site (slug)"))
+    kind = term_filter("kind", Term.Vocabulary.ARTEFACT_KIND, _("Kind"))
+    material = term_filter("materials", Term.Vocabulary.MATERIAL, _("Material"))
+    is_movable = filters.BooleanFilter(label=_("Movable"))
+    date_from = EDTFDateFilter(bound="made", upper=False, label=_("Made from"))
+    date_to = EDTFDateFilter(bound="made", upper=True, label=_("Made until"))
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("made_lower", "date"), ("updated_at", "updated")))
+
+    class Meta:
+        model = Artefact
+        fields = ["q", "site", "kind", "material", "is_movable", "date_from", "date_to", "updated_since"]
+
+
+class DamageFilterMixin(filters.FilterSet):
+    site = filters.CharFilter(method="for_site", label=_("Site (slug)"))
+    country = filters.ChoiceFilter(field_name="sites__country", choices=list(countries), label=_("Country"), distinct=True)
+    severity = filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    extent = filters.ChoiceFilter(choices=Extent.choices, label=_("Extent"))
+    cause = filters.CharFilter(method="by_cause", label=_("Cause (category or type slug)"))
+    date_from = EDTFDateFilter(bound="occurred", upper=False, label=_("Damaged from"))
+    date_to = EDTFDateFilter(bound="occurred", upper=True, label=_("Damaged until"))
+
+    def for_site(self, queryset, name, value):
+        return queryset.filter(Q(sites__slug=value) | Q(sites__parent__slug=value)).distinct() if value else queryset
+
+    def by_cause(self, queryset, name, value):
+        return queryset.filter(Q(cause_category__slug=value) | Q(cause_type__slug=value)) if value else queryset
+
+
+class DamageEventFilter(DamageFilterMixin, RecordFilterSet):
+    ordering = filters.OrderingFilter(fields=(("occurred_lower", "date"), ("title", "title"), ("updated_at", "updated")))
+
+    class Meta:
+        model = DamageEvent
+        fields = ["q", "site", "country", "severity", "extent", "cause", "date_from", "date_to", "updated_since"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
+
+
+class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
+    claim_status = filters.ChoiceFilter(choices=ClaimStatus.choices, label=_("Claim status"))
+    certainty = filters.ChoiceFilter(choices=Certainty.choices, label=_("Certainty"))
+    source = filters.CharFilter(field_name="source__slug", label=_("Source (slug)"))
+    event = filters.CharFilter(field_name="damage_event__slug", label=_("Damage event (slug)"))
+    ordering = filters.OrderingFilter(fields=(("occurred_lower", "date"), ("title", "title"), ("updated_at", "updated")))
+
+    class Meta:
+        model = DamageReport
+        fields = [
+            "q", "site", "country", "severity", "extent", "cause", "claim_status", "certainty",
+            "source", "event", "date_from", "date_to", "updated_since",
+        ]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
+
+
+class RestorationPledgeFilter(RecordFilterSet):
+    site = filters.CharFilter(method="for_site", label=_("Site (slug)"))
+    status = filters.ChoiceFilter(choices=PledgeStatus.choices, label=_("Pledge status"))
+    pledger = filters.CharFilter(field_name="pledger__slug", label=_("Pledged by (slug)"))
+    action = term_filter("action", Term.Vocabulary.PLEDGE_ACTION, _("Promised action"))
+    date_from = EDTFDateFilter(bound="pledged", upper=False, label=_("Pledged from"))
+    date_to = EDTFDateFilter(bound="pledged", upper=True, label=_("Pledged until"))
+    ordering = filters.OrderingFilter(fields=(
+        ("pledged_lower", "date"), ("target_upper", "target"), ("title", "title"), ("updated_at", "updated"),
+    ))
+
+    class Meta:
+        model = RestorationPledge
+        fields = ["q", "site", "status", "pledger", "action", "date_from", "date_to", "updated_since"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
+
+    def for_site(self, queryset, name, value):
+        return queryset.filter(Q(sites__slug=value) | Q(sites__parent__slug=value)).distinct() if value else queryset
+
+
+class SourceFilter(RecordFilterSet):
+    kind = term_filter("kind", Term.Vocabulary.SOURCE_KIND, _("Kind"))
+    publisher = filters.CharFilter(field_name="publisher__slug", label=_("Publisher (slug)"))
+    language = filters.CharFilter(label=_("Language"))
+    reliability = filters.ChoiceFilter(choices=Source._meta.get_field("reliability").choices, label=_("Reliability"))
+    date_from = EDTFDateFilter(bound="published", upper=False, label=_("Published from"))
+    date_to = EDTFDateFilter(bound="published", upper=True, label=_("Published until"))
+    ordering = filters.OrderingFilter(fields=(("published_lower", "date"), ("title", "title"), ("updated_at", "updated")))
+
+    class Meta:
+        model = Source
+        fields = ["q", "kind", "publisher", "language", "reliability", "date_from", "date_to", "updated_since"]
+
+
+class ActorFilter(RecordFilterSet):
+    kind = filters.ChoiceFilter(choices=Actor.Kind.choices, label=_("Kind"))
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
+
+    class Meta:
+        model = Actor
+        fields = ["q", "kind", "updated_since"]
+
+
+class CitationFilter(RecordFilterSet):
+    source = filters.CharFilter(field_name="source__slug", label=_("Source (slug)"))
+    speaker = filters.CharFilter(field_name="speaker__slug", label=_("Speaking (slug)"))
+    stance = filters.ChoiceFilter(choices=Citation.Stance.choices, label=_("Stance"))
+
+    class Meta:
+        model = Citation
+        fields = ["q", "source", "speaker", "stance", "updated_since"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(quote__icontains=value) if value else queryset
+
+
+class InterventionFilter(RecordFilterSet):
+    site = filters.CharFilter(field_name="sites__slug", label=_("Site (slug)"), distinct=True)
+    kind = term_filter("kind", Term.Vocabulary.INTERVENTION_KIND, _("Kind"))
+    date_from = EDTFDateFilter(bound="date", upper=False, label=_("Done from"))
+    date_to = EDTFDateFilter(bound="date", upper=True, label=_("Done until"))
+
+    class Meta:
+        model = Intervention
+        fields = ["q", "site", "kind", "date_from", "date_to", "updated_since"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset

@@ -1,0 +1,20 @@
+"""The registry's data model, split by concern."""
+
+from .actors import Actor, ActorName, APIKey, PartnerInstitution
+from .base import Certainty, Extent, Lifecycle, QuantityPrecision, Record, RecordQuerySet, Severity
+from .damage import Attribution, ClaimStatus, DamageEvent, DamageReport
+from .places import (
+    Artefact, ArtefactName, Designation, ExternalIdentifier, HeritageSite, IdentifierScheme, NameType,
+    SiteName,
+)
+from .pledges import Intervention, PledgeStatus, PledgeStatusChange, RestorationPledge
+from .sources import CITATION_TARGETS, Citation, Reliability, Source
+from .vocabulary import Term
+
+__all__ = [
+    "APIKey", "Actor", "ActorName", "Artefact", "ArtefactName", "Attribution", "CITATION_TARGETS",
+    "Certainty", "Citation", "ClaimStatus", "DamageEvent", "DamageReport", "Designation", "Extent",
+    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "NameType",
+    "PartnerInstitution", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision", "Record",
+    "RecordQuerySet", "Reliability", "RestorationPledge", "Severity", "SiteName", "Source", "Term",
+]

@@ -1,0 +1,170 @@
+"""What every record of the registry shares: lifecycle, version, history, scales."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from registry.dates import EDTFModelMixin
+
+
+class Lifecycle(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    RETRACTED = "retracted", _("Retracted")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Certainty(models.TextChoices):
+    DEFINITE = "definite", _("Definite")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+    NEGLIGIBLE = "negligible", _("Negligible")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class Severity(models.TextChoices):
+    INTACT = "intact", _("Intact / no damage")
+    SLIGHT = "slight", _("Slight")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+    DESTROYED = "destroyed", _("Destroyed")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Extent(models.TextChoices):
+    NONE_VISIBLE = "none", _("No visible/known damage")
+    UP_TO_10 = "1-10", _("1–10 %")
+    UP_TO_30 = "11-30", _("11–30 %")
+    UP_TO_60 = "31-60", _("31–60 %")
+    UP_TO_90 = "61-90", _("61–90 %")
+    UP_TO_100 = "91-100", _("91–100 %")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class QuantityPrecision(models.TextChoices):
+    EXACT = "exact", _("Exact")
+    APPROXIMATE = "approximate", _("Approximate")
+    VAGUE = "vague", _("Vague (“several”, “dozens”)")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class RecordQuerySet(models.QuerySet):
+    """Reads shared by every record; public paths start from ``published()``."""
+
+    def published(self):
+        return self.filter(lifecycle=Lifecycle.PUBLISHED)
+
+    def in_review(self):
+        return self.filter(lifecycle=Lifecycle.IN_REVIEW)
+
+    def drafts(self):
+        return self.filter(lifecycle=Lifecycle.DRAFT)
+
+    def visible_to_partner(self, partner):
+        """Published records, plus the partner's own submissions in any state."""
+        if partner is None:
+            return self.published()
+        return self.filter(Q(lifecycle=Lifecycle.PUBLISHED) | Q(submitted_by=partner))
+
+    def withdrawn(self):
+        """Records a mirror must remove or flag: retracted or archived."""
+        return self.filter(lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED])
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+RecordManager = models.Manager.from_queryset(RecordQuerySet)
+
+
+class Record(EDTFModelMixin, models.Model):
+    """Abstract base of every editable record.
+
+    ``version`` grows by one on each saved change; a write that names an older
+    version is refused (see ``services.record_save``) so that two curators, or
+    a curator and a partner, cannot silently overwrite each other.
+    """
+
+    slug = models.SlugField(
+        _("slug"), max_length=120, unique=True, allow_unicode=False,
+        help_text=_("Stable identifier used in URLs and by partners; never reused."),
+    )
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.DRAFT,
+        db_index=True,
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    published_at = models.DateTimeField(_("first published at"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        "registry.PartnerInstitution", verbose_name=_("submitted by partner"),
+        null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("Set when a partner institution submitted this record through the API."),
+    )
+
+    history = HistoricalRecords(inherit=True)
+    objects = RecordManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_public(self) -> bool:
+        return self.lifecycle == Lifecycle.PUBLISHED
+
+
+class Quantified(models.Model):
+    """A count that may be exact, approximate ("about 180") or vague ("several")."""
+
+    quantity = models.PositiveIntegerField(
+        _("quantity"), null=True, blank=True,
+        help_text=_("Best estimate of how many items; leave empty when unknown."),
+    )
+    quantity_precision = models.CharField(
+        _("quantity precision"), max_length=12, choices=QuantityPrecision.choices,
+        default=QuantityPrecision.UNKNOWN,
+    )
+    quantity_phrase = models.CharField(
+        _("quantity as stated"), max_length=100, blank=True,
+        help_text=_("The wording of the source, e.g. “several”, “dozens”."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def quantity_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
+        return [
+            models.CheckConstraint(
+                condition=~Q(quantity_precision=QuantityPrecision.EXACT) | Q(quantity__isnull=False),
+                name=f"{prefix}_exact_quantity_has_value",
+                violation_error_message=_("An exact quantity needs a number."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(quantity_precision=QuantityPrecision.VAGUE) | ~Q(quantity_phrase=""),
+                name=f"{prefix}_vague_quantity_has_phrase",
+                violation_error_message=_("A vague quantity needs the source's wording."),
+            ),
+        ]
+
+    @property
+    def quantity_display(self) -> str:
+        if self.quantity_precision == QuantityPrecision.VAGUE:
+            return self.quantity_phrase
+        if self.quantity is None:
+            return self.quantity_phrase or str(_("unknown number"))
+        prefix = "~" if self.quantity_precision == QuantityPrecision.APPROXIMATE else ""
+        return f"{prefix}{self.quantity}"
+
+
+def lifecycle_index(prefix: str) -> models.Index:
+    return models.Index(fields=["lifecycle", "-updated_at"], name=f"{prefix}_life_upd_idx")

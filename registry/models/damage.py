@@ -1,0 +1,164 @@
+"""What happened: damage events, who is held responsible, and reports of damage."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from registry.dates import EDTFField
+
+from .actors import Actor
+from .base import Certainty, Extent, Quantified, Record, RecordQuerySet, Severity, lifecycle_index
+from .places import Artefact, HeritageSite
+from .sources import Source
+from .vocabulary import Term
+
+
+class DamageDescription(models.Model):
+    """How damage is described, the same for events and for reports of them."""
+
+    cause_category = models.ForeignKey(
+        Term, verbose_name=_("cause category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", limit_choices_to={"vocabulary": Term.Vocabulary.CAUSE_CATEGORY},
+    )
+    cause_type = models.ForeignKey(
+        Term, verbose_name=_("cause type"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", limit_choices_to={"vocabulary": Term.Vocabulary.CAUSE_TYPE},
+    )
+    effects = models.ManyToManyField(
+        Term, verbose_name=_("effects"), blank=True, related_name="+",
+        limit_choices_to={"vocabulary": Term.Vocabulary.EFFECT_TYPE},
+    )
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices, default=Severity.UNKNOWN)
+    extent = models.CharField(_("extent"), max_length=16, choices=Extent.choices, default=Extent.UNKNOWN)
+
+    class Meta:
+        abstract = True
+
+
+class DamageQuerySet(RecordQuerySet):
+    def for_site(self, site):
+        """Records about ``site`` or any site that is part of it."""
+        return self.filter(Q(sites=site) | Q(sites__parent=site)).distinct()
+
+    def chronological(self):
+        return self.order_by(F("occurred_lower").asc(nulls_first=True), F("occurred_upper").asc(nulls_last=True), "pk")
+
+
+class DamageEvent(DamageDescription, Record):
+    """Something that happened to one or more sites or artefacts."""
+
+    title = models.CharField(_("title"), max_length=300)
+    sites = models.ManyToManyField(HeritageSite, verbose_name=_("sites"), related_name="damage_events")
+    artefacts = models.ManyToManyField(Artefact, verbose_name=_("artefacts"), blank=True, related_name="damage_events")
+    occurred = EDTFField(_("date"), lower_field="occurred_lower", upper_field="occurred_upper")
+    occurred_lower = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    occurred_upper = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = DamageQuerySet.as_manager()
+    _history_m2m_fields = ["sites", "artefacts", "effects"]
+
+    class Meta:
+        verbose_name = _("damage event")
+        verbose_name_plural = _("damage events")
+        ordering = [F("occurred_lower").asc(nulls_first=True), "title"]
+        indexes = [lifecycle_index("event")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:event-detail", kwargs={"slug": self.slug})
+
+
+class Attribution(Record):
+    """The claim that an actor is responsible for a damage event; cited like any claim."""
+
+    damage_event = models.ForeignKey(
+        DamageEvent, verbose_name=_("damage event"), on_delete=models.PROTECT, related_name="attributions",
+    )
+    actor = models.ForeignKey(Actor, verbose_name=_("held responsible"), on_delete=models.PROTECT, related_name="attributions")
+    certainty = models.CharField(_("certainty"), max_length=16, choices=Certainty.choices, default=Certainty.MEDIUM)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("attribution of responsibility")
+        verbose_name_plural = _("attributions of responsibility")
+        ordering = ["damage_event", "actor__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["damage_event", "actor"], name="attribution_unique_actor_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} → {self.damage_event}"
+
+    def get_absolute_url(self) -> str:
+        return self.damage_event.get_absolute_url()
+
+
+class ClaimStatus(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    CORROBORATED = "corroborated", _("Corroborated")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISPUTED = "disputed", _("Disputed")
+    RETRACTED = "retracted", _("Retracted")
+
+
+class DamageReportQuerySet(DamageQuerySet):
+    def confirmed(self):
+        return self.filter(claim_status=ClaimStatus.CONFIRMED)
+
+    def latest_first(self):
+        return self.order_by(F("occurred_upper").desc(nulls_last=True), "-updated_at", "-pk")
+
+
+class DamageReport(DamageDescription, Quantified, Record):
+    """One source's account of damage. Reports may disagree; all are kept.
+
+    ``quantity`` counts the items the report says were affected (3 vs 7 tower
+    tombs), with the same precision scale as artefact groups.
+    """
+
+    title = models.CharField(_("title"), max_length=300)
+    damage_event = models.ForeignKey(
+        DamageEvent, verbose_name=_("damage event"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("reporting source"), on_delete=models.PROTECT, related_name="damage_reports",
+    )
+    sites = models.ManyToManyField(HeritageSite, verbose_name=_("sites"), related_name="damage_reports")
+    artefacts = models.ManyToManyField(Artefact, verbose_name=_("artefacts"), blank=True, related_name="damage_reports")
+    occurred = EDTFField(_("damage date"), lower_field="occurred_lower", upper_field="occurred_upper")
+    occurred_lower = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    occurred_upper = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    observed = EDTFField(_("date observed"), lower_field="observed_lower", upper_field="observed_upper")
+    observed_lower = models.BigIntegerField(null=True, blank=True, editable=False)
+    observed_upper = models.BigIntegerField(null=True, blank=True, editable=False)
+    certainty = models.CharField(_("certainty"), max_length=16, choices=Certainty.choices, default=Certainty.MEDIUM)
+    claim_status = models.CharField(
+        _("claim status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED, db_index=True,
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = DamageReportQuerySet.as_manager()
+    _history_m2m_fields = ["sites", "artefacts", "effects"]
+
+    class Meta:
+        verbose_name = _("damage report")
+        verbose_name_plural = _("damage reports")
+        ordering = [F("occurred_lower").asc(nulls_first=True), "pk"]
+        indexes = [
+            lifecycle_index("report"),
+            models.Index(fields=["lifecycle", "claim_status"], name="report_life_claim_idx"),
+        ]
+        constraints = [*Quantified.quantity_constraints("report")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:report-detail", kwargs={"slug": self.slug})

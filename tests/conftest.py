@@ -1,0 +1,39 @@
+"""Fixtures shared by the whole test suite."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    """Path of the Chromium binary that browser tests drive.
+
+    Uses CHROMIUM_PATH if set, else Debian's /usr/bin/chromium. Without one the
+    test is skipped, unless REQUIRE_BROWSER=1 (as in CI), where it fails instead.
+    """
+    candidate = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    message = (
+        f"Chromium not installed at {candidate}: "
+        "apt-get install -y chromium to run browser tests"
+    )
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir():
+    """Directory browser tests save screenshots into: SCREENSHOT_DIR, default
+    artifacts/screenshots; relative paths are taken from the repository root."""
+    path = Path(os.environ.get("SCREENSHOT_DIR") or "artifacts/screenshots")
+    if not path.is_absolute():
+        path = BASE_DIR / path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
