@@ -4,6 +4,7 @@ One file for every environment: everything that differs between a laptop, CI and
 production is read from environment variables (see README.md for the full list).
 """
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -74,9 +75,7 @@ CSRF_TRUSTED_ORIGINS = get_list_from_env("CSRF_TRUSTED_ORIGINS", [])
 # Application definition
 
 INSTALLED_APPS = [
-    # django.contrib.admin, with autodiscovery that does not require GDAL (see
-    # heritage/apps.py).
-    "heritage.apps.HeritageAdminConfig",
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,7 +88,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    "leaflet",
     "registry",
 ]
 
@@ -186,6 +184,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Leaflet's own files come from the django-leaflet wheel, served as leaflet/*.
+# The package is not an installed app: its admin module needs GeoDjango and
+# GDAL, and the registry keeps plain latitude/longitude.
+# (find_spec locates it without importing: its __init__ reads settings.)
+_LEAFLET_PACKAGE = Path(importlib.util.find_spec("leaflet").submodule_search_locations[0])
+STATICFILES_DIRS = [("leaflet", _LEAFLET_PACKAGE / "static" / "leaflet")]
 _USE_MANIFEST_STORAGE = not (DEBUG or TESTING)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -261,11 +265,8 @@ SPECTACULAR_SETTINGS = {
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
-LEAFLET_CONFIG = {
-    "DEFAULT_CENTER": (34.55, 38.27),
-    "DEFAULT_ZOOM": 5,
-    "TILES": [("Map", MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})],
-}
+MAP_DEFAULT_CENTER = (34.55, 38.27)
+MAP_DEFAULT_ZOOM = 5
 
 # Registry
 

@@ -306,3 +306,60 @@ def api_key_authenticate(*, raw_key: str) -> APIKey | None:
         return None
     APIKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
+
+
+# Parts of records (names, designations, identifiers), vocabulary terms, partners:
+# rows without a lifecycle, still validated and written with who and why.
+
+def history_save(*, instance: models.Model, user=None, reason: str = "") -> models.Model:
+    """Validate and save a row that is not a Record, recording who changed it and why."""
+    with transaction.atomic():
+        instance.full_clean()
+        _mark_history(instance, user=user, reason=reason)
+        instance.save()
+    return instance
+
+
+def record_part_delete(*, part: models.Model, user=None, reason: str = "") -> None:
+    """Remove a part of a record (an alternative name, a designation, an identifier).
+
+    Parts are not records of their own: removing one changes the record it
+    belongs to, and the part's history keeps the removed row.
+    """
+    with transaction.atomic():
+        _mark_history(part, user=user, reason=reason)
+        part.delete()
+
+
+# Curators
+
+CURATOR_GROUP = "curator"
+
+
+def curator_group_sync() -> Any:
+    """The curators' group, holding every permission on the registry's models.
+
+    Edit rights on every record model, view rights on their history. Migration
+    0003 creates the group; calling this again adds the permissions of models
+    created since.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    with transaction.atomic():
+        group, _created = Group.objects.get_or_create(name=CURATOR_GROUP)
+        permissions = Permission.objects.filter(content_type__app_label="registry").exclude(
+            content_type__model__startswith="historical", codename__regex=r"^(add|change|delete)_",
+        )
+        group.permissions.add(*permissions)
+    return group
+
+
+def curator_create(*, username: str, password: str, email: str = "") -> Any:
+    """A staff user (never a superuser) in the curators' group."""
+    with transaction.atomic():
+        user = get_user_model()(username=username, email=email, is_staff=True, is_superuser=False)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        user.groups.add(curator_group_sync())
+    return user

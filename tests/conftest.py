@@ -20,8 +20,7 @@ def chromium_path():
     if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
         return candidate
     message = (
-        f"Chromium not installed at {candidate}: "
-        "apt-get install -y chromium to run browser tests"
+        f"Chromium not installed at {candidate}: apt-get install -y chromium to run browser tests"
     )
     if os.environ.get("REQUIRE_BROWSER") == "1":
         pytest.fail(message, pytrace=False)

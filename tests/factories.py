@@ -27,6 +27,7 @@ class RecordFactory(DjangoModelFactory):
 
     class Meta:
         abstract = True
+        skip_postgeneration_save = True
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -1,0 +1,290 @@
+"""What every registry admin shares: writes through services, history, archive-not-delete.
+
+A curator's save, inline save, lifecycle action or "delete" all end in
+``registry.services``, so the admin keeps exactly the rules the API and the
+seed loader keep, and every change lands in the history with who and why.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import services
+from registry.models import Citation, Lifecycle, Record
+
+RECORD_READONLY_FIELDS = ("lifecycle", "version", "created_at", "updated_at", "published_at", "submitted_by")
+
+
+class ChangeReasonForm(forms.ModelForm):
+    """A model form with the optional "reason for this change" kept in the history."""
+
+    change_reason = forms.CharField(
+        label=_("Reason for this change"), required=False, max_length=100,
+        help_text=_("Shown in the history next to your name, e.g. “corrected date from second source”."),
+    )
+
+
+class RecordAdminForm(ChangeReasonForm):
+    """Carries the version the record had when the form was loaded.
+
+    If someone else saved the record since, ``clean()`` refuses the form: the
+    curator sees the error above what they typed, and nothing is written.
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["loaded_version"].initial = self.instance.version
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Leave empty to make one from the name or title.")
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("loaded_version")
+        if self.instance.pk is not None and expected is not None:
+            current = type(self.instance)._default_manager.filter(pk=self.instance.pk).values_list(
+                "version", flat=True).first()
+            if current is not None and current != expected:
+                raise ValidationError(str(services.StaleVersionError(
+                    record=self.instance, expected=expected, current=current)), code="stale")
+        return cleaned
+
+
+def change_reason(form: forms.Form | None, default: str) -> str:
+    reason = (form.cleaned_data.get("change_reason") or "").strip() if form is not None else ""
+    return reason or str(default)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History shows who, when and why; reverting from it is off.
+
+    A revert would write an old version back past the lifecycle rules and the
+    version check; a curator who wants old values back edits the record.
+    """
+
+    form = ChangeReasonForm
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        names = {name for _title, options in fieldsets for name in options["fields"]}
+        extra = [name for name in self.trailing_form_fields() if name not in names]
+        if extra:
+            fieldsets.append((_("Change"), {"fields": extra}))
+        return fieldsets
+
+    def trailing_form_fields(self) -> list[str]:
+        return ["change_reason"]
+
+    def save_model(self, request, obj, form, change):
+        services.history_save(instance=obj, user=request.user, reason=change_reason(
+            form, _("Changed in the admin") if change else _("Created in the admin")))
+
+    def save_related(self, request, form, formsets, change):
+        # A record's many-to-many values are written by record_save in save_model.
+        if not isinstance(form.instance, Record):
+            form.save_m2m()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows go through services too; Record rows are archived, not deleted.
+
+        Names, designations and identifiers are parts of the record they sit in
+        (they have no lifecycle of their own), so removing one from an inline is
+        a real delete; their own history keeps the removed row.
+        """
+        reason = change_reason(form, _("Edited in the admin"))
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Record):
+                services.record_archive(record=obj, user=request.user, reason=reason)
+            else:
+                services.record_part_delete(part=obj, user=request.user, reason=reason)
+        for obj in instances:
+            if isinstance(obj, Record):
+                self.save_inline_record(obj, request=request, reason=reason)
+            else:
+                services.history_save(instance=obj, user=request.user, reason=reason)
+        formset.save_m2m()
+
+    def save_inline_record(self, obj: Record, *, request, reason: str) -> None:
+        if isinstance(obj, Citation) and not obj.slug:
+            obj.slug = services.unique_slug(model=type(obj), text=f"{obj.source.slug}-on-{obj.target.slug}")
+        services.record_save(record=obj, user=request.user, reason=reason)
+
+
+def _run_on_each(modeladmin, request, queryset, *, verb: str, service) -> None:
+    """Apply ``service`` to each record; a refusal is reported and the others proceed."""
+    done = 0
+    for record in queryset:
+        try:
+            service(record=record, user=request.user, reason=str(verb))
+        except (ValidationError, services.StaleVersionError) as error:
+            detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            modeladmin.message_user(
+                request, _("“%(record)s” was not changed: %(detail)s") % {"record": record, "detail": detail},
+                messages.ERROR,
+            )
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, ngettext(
+            "%(verb)s: %(count)d record.", "%(verb)s: %(count)d records.", done,
+        ) % {"verb": verb, "count": done}, messages.SUCCESS)
+
+
+@admin.action(description=_("Submit selected for review"), permissions=["change"])
+def submit_for_review(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, verb=_("Submitted for review"),
+                 service=services.record_submit_for_review)
+
+
+@admin.action(description=_("Publish selected"), permissions=["change"])
+def publish(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, verb=_("Published"), service=services.record_publish)
+
+
+@admin.action(description=_("Retract selected"), permissions=["change"])
+def retract(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, verb=_("Retracted"), service=services.record_retract)
+
+
+@admin.action(description=_("Archive selected (nothing is deleted)"), permissions=["change"])
+def archive(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, verb=_("Archived"), service=services.record_archive)
+
+
+def _to_draft(*, record, user, reason):
+    return services.record_transition(record=record, to=Lifecycle.DRAFT, user=user, reason=reason)
+
+
+@admin.action(description=_("Return selected to draft"), permissions=["change"])
+def return_to_draft(modeladmin, request, queryset):
+    _run_on_each(modeladmin, request, queryset, verb=_("Returned to draft"), service=_to_draft)
+
+
+class RecordAdmin(HistoryAdmin):
+    """Admin of a lifecycle record: versioned saves, lifecycle actions, archive on delete."""
+
+    form = RecordAdminForm
+    actions = [submit_for_review, publish, retract, archive, return_to_draft]
+    readonly_fields = RECORD_READONLY_FIELDS
+    list_filter = ["lifecycle", "submitted_by"]
+    list_per_page = 50
+    delete_confirmation_template = "admin/registry/archive_confirmation.html"
+
+    record_fieldset = (_("Record"), {
+        "classes": ["collapse"],
+        "fields": ["slug", *RECORD_READONLY_FIELDS],
+    })
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if self.fieldsets and self.record_fieldset not in fieldsets:
+            fieldsets.insert(-1, self.record_fieldset)
+        return fieldsets
+
+    def trailing_form_fields(self) -> list[str]:
+        return ["change_reason", "loaded_version"]
+
+    def get_actions(self, request):
+        # "Delete selected" would archive anyway; the archive action says what happens.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        m2m = {
+            field.name: form.cleaned_data[field.name]
+            for field in obj._meta.many_to_many if field.name in form.cleaned_data
+        }
+        services.record_save(
+            record=obj, user=request.user, m2m=m2m,
+            reason=change_reason(form, _("Changed in the admin") if change else _("Created in the admin")),
+            expected_version=form.cleaned_data.get("loaded_version") if change else None,
+        )
+
+    def delete_model(self, request, obj):
+        services.record_archive(record=obj, user=request.user, reason=str(_("Deleted in the admin: archived")))
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            self.delete_model(request, record)
+
+    def get_deleted_objects(self, objs, request):
+        """Archiving touches only the records themselves: list them, and nothing blocks it."""
+        records = list(objs)
+        return [str(record) for record in records], {self.opts.verbose_name_plural: len(records)}, set(), []
+
+    def log_deletions(self, request, queryset):
+        for record in queryset:
+            self.log_change(request, record, str(_("Archived")))
+
+    def response_delete(self, request, obj_display, obj_id):
+        if IS_POPUP_VAR in request.POST:
+            return super().response_delete(request, obj_display, obj_id)
+        self.message_user(request, _(
+            "“%(record)s” was archived: it no longer appears in public, and it stays in the registry "
+            "with its history."
+        ) % {"record": obj_display}, messages.SUCCESS)
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist", current_app=self.admin_site.name)
+        url = add_preserved_filters(
+            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url)
+        return HttpResponseRedirect(url)
+
+
+class RecordInlineMixin:
+    """Inline rows that are Records: created as drafts, published with their claim."""
+
+    readonly_fields = ("lifecycle",)
+    extra = 0
+
+
+class CitationInlineBase(RecordInlineMixin, admin.TabularInline):
+    fields = ("source", "quote", "locator", "speaker", "stance", "lifecycle")
+    autocomplete_fields = ("source", "speaker")
+    verbose_name_plural = _("citations (removing one archives it)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "speaker")
+
+
+def citation_inline(target: str) -> type[admin.TabularInline]:
+    """An inline of the citations backing one kind of record, linked through ``target``."""
+    return type(f"{target.title().replace('_', '')}CitationInline", (CitationInlineBase,), {
+        "model": Citation, "fk_name": target, "__module__": __name__,
+    })
+
+
+def list_select(model: type[models.Model], *names: str) -> list[str]:
+    """``list_select_related`` checked against the model, so a renamed field fails loudly."""
+    for name in names:
+        model._meta.get_field(name.split("__")[0])
+    return list(names)
+
+
+__all__ = [
+    "HistoryAdmin", "Lifecycle", "RecordAdmin", "RecordAdminForm", "RecordInlineMixin", "archive",
+    "change_reason", "citation_inline", "list_select", "publish", "retract", "submit_for_review",
+]

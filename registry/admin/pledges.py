@@ -1,0 +1,74 @@
+"""Restoration pledges, their status over time, and work actually done."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from registry import services
+from registry.models import Intervention, PledgeStatusChange, RestorationPledge
+
+from .base import RecordAdmin, citation_inline, list_select
+
+
+class PledgeStatusChangeInline(admin.TabularInline):
+    """The pledge's status history. A change needs its evidence, so it is added on its own page."""
+
+    model = PledgeStatusChange
+    fields = ["status", "date", "note", "lifecycle"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("status history (add a change on its own page, with its evidence)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RestorationPledge)
+class RestorationPledgeAdmin(RecordAdmin):
+    list_display = ["title", "pledger", "action", "pledged", "target", "status", "lifecycle", "updated_at"]
+    list_filter = ["lifecycle", "status", "action", "submitted_by"]
+    list_select_related = list_select(RestorationPledge, "pledger", "action")
+    search_fields = ["title", "slug", "pledger__name", "pledger__names__name", "sites__name", "sites__names__name"]
+    autocomplete_fields = ["pledger", "beneficiary", "action", "sites", "artefacts"]
+    readonly_fields = [*RecordAdmin.readonly_fields, "status"]
+    fieldsets = [
+        (None, {"fields": ["title", "pledger", "beneficiary", "action", "sites", "artefacts", "pledged", "target",
+                           "status"]}),
+        (_("Amount and conditions"), {
+            "classes": ["collapse"], "fields": ["amount", "currency", "conditions", "description"],
+        }),
+    ]
+    inlines = [PledgeStatusChangeInline, citation_inline("pledge")]
+
+
+@admin.register(PledgeStatusChange)
+class PledgeStatusChangeAdmin(RecordAdmin):
+    list_display = ["__str__", "pledge", "status", "date", "lifecycle", "updated_at"]
+    list_filter = ["lifecycle", "status", "submitted_by"]
+    list_select_related = list_select(PledgeStatusChange, "pledge")
+    search_fields = ["slug", "pledge__title", "note"]
+    autocomplete_fields = ["pledge"]
+    fieldsets = [(None, {"fields": ["pledge", "status", "date", "note"]})]
+    inlines = [citation_inline("pledge_status")]
+
+    def save_related(self, request, form, formsets, change):
+        # The pledge's status follows its latest published change (see pledge_refresh_status).
+        super().save_related(request, form, formsets, change)
+        services.pledge_refresh_status(pledge=form.instance.pledge, user=request.user)
+
+
+@admin.register(Intervention)
+class InterventionAdmin(RecordAdmin):
+    list_display = ["title", "kind", "performed_by", "date", "lifecycle", "updated_at"]
+    list_filter = ["lifecycle", "kind", "submitted_by"]
+    list_select_related = list_select(Intervention, "kind", "performed_by")
+    search_fields = ["title", "slug", "performed_by__name", "sites__name", "sites__names__name", "artefacts__name"]
+    autocomplete_fields = ["kind", "performed_by", "sites", "artefacts", "pledges"]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "sites", "artefacts", "performed_by", "date", "pledges"]}),
+        (_("Description"), {"classes": ["collapse"], "fields": ["description"]}),
+    ]
+    inlines = [citation_inline("intervention")]

@@ -1,0 +1,142 @@
+"""Who is asking: anonymous reader, partner institution (API key) or curator.
+
+Every viewset, relation field and the changes feed decide what a request may
+see and do from these few functions, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import BaseAuthentication, BasicAuthentication, SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from registry import services
+from registry.models import APIKey, Lifecycle, PartnerInstitution
+
+CURATOR_GROUP = "curator"
+
+# Lifecycles in which a partner may still change its own submission.
+PARTNER_EDITABLE = (Lifecycle.DRAFT, Lifecycle.IN_REVIEW)
+
+
+def partner_of(request) -> PartnerInstitution | None:
+    """The institution whose API key authenticated ``request``, if any."""
+    auth = getattr(request, "auth", None)
+    return auth.institution if isinstance(auth, APIKey) else None
+
+
+def is_curator(request) -> bool:
+    """Superusers and staff in the curator group; remembered for the request."""
+    cached = getattr(request, "_registry_is_curator", None)
+    if cached is not None:
+        return cached
+    user = getattr(request, "user", None)
+    result = bool(
+        user is not None and user.is_authenticated and partner_of(request) is None
+        and (user.is_superuser or (user.is_staff and user.groups.filter(name=CURATOR_GROUP).exists()))
+    )
+    request._registry_is_curator = result
+    return result
+
+
+def visible(queryset: QuerySet, request) -> QuerySet:
+    """What ``request`` may read: curators everything, partners published plus their own."""
+    if request is not None and is_curator(request):
+        return queryset
+    return queryset.visible_to_partner(partner_of(request) if request is not None else None)
+
+
+def variant_key(request) -> str:
+    """The part of a cache key that differs between readers of the same URL."""
+    if is_curator(request):
+        return "curator"
+    partner = partner_of(request)
+    return f"partner-{partner.pk}" if partner else "public"
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """``Authorization: Api-Key <key>`` or ``X-API-Key: <key>``.
+
+    A request without a key falls through to the next authenticator; a key
+    that is unknown or revoked is refused outright rather than treated as
+    anonymous, so a partner notices at once that its key stopped working.
+    """
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        raw_key = self._raw_key(request)
+        if raw_key is None:
+            return None
+        key = services.api_key_authenticate(raw_key=raw_key)
+        if key is None:
+            raise AuthenticationFailed(_("Invalid or revoked API key. Ask a curator for a new one."))
+        account = key.institution.account
+        if account is None or not account.is_active:
+            raise AuthenticationFailed(_("This partner institution has no active service account."))
+        return account, key
+
+    def _raw_key(self, request) -> str | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _sep, value = header.partition(" ")
+        if scheme.lower() == self.keyword.lower():
+            value = value.strip()
+            if not value:
+                raise AuthenticationFailed(_("The Api-Key header carries no key."))
+            return value
+        value = request.META.get("HTTP_X_API_KEY", "").strip()
+        return value or None
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+AUTHENTICATION_CLASSES = [APIKeyAuthentication, SessionAuthentication, BasicAuthentication]
+
+# What a partner may do with each writable kind of record.
+PARTNER_ACTIONS = {"create", "update", "partial_update"}
+
+
+class RegistryPermission(BasePermission):
+    """Anyone reads (what ``visible`` lets through); writes as described in docs/api.md.
+
+    Curators write everything. A partner creates and edits only the kinds of
+    record its viewset marks ``partner_writable``, only its own submissions,
+    and only while they wait for review; it never changes a lifecycle.
+    """
+
+    message = _("You may not do this.")
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401 with WWW-Authenticate
+        if is_curator(request):
+            return True
+        if partner_of(request) is None:
+            self.message = _("Only curators and partner institutions may write.")
+            return False
+        if view.action == "transition":
+            self.message = _("Only curators publish, retract or archive records; "
+                             "your submissions wait in the review queue.")
+            return False
+        if not getattr(view, "partner_writable", False) or view.action not in PARTNER_ACTIONS:
+            self.message = _("Partner institutions may submit damage reports, sources, citations "
+                             "and pledge status updates only.")
+            return False
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS or is_curator(request):
+            return True
+        partner = partner_of(request)
+        if partner is None or obj.submitted_by_id != partner.pk:
+            self.message = _("You may change only your own institution's submissions.")
+            return False
+        if obj.lifecycle not in PARTNER_EDITABLE:
+            self.message = _("This submission has left the review queue; ask a curator to change it.")
+            return False
+        return True

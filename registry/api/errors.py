@@ -1,0 +1,88 @@
+"""One error body for the whole API.
+
+Every error answer has the same shape, whatever raised it (a serializer, a
+service's ``full_clean()``, a stale version, an oversized body)::
+
+    {"detail": "Invalid input: occurred, kind.",
+     "errors": {"occurred": ["“2015-13” is not a valid EDTF date. Examples: …"],
+                "citations[0].source": ["No source has the slug “nope”."]}}
+
+``errors`` maps a field (nested fields joined with dots and list indexes) to
+its messages, and is empty when the error is not about a field; ``detail`` is
+a sentence for a person.  A 409 adds ``current_version``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from registry.services import StaleVersionError
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The record was changed by someone else.")
+    default_code = "stale_version"
+
+    def __init__(self, detail=None, *, current_version: int | None = None):
+        super().__init__(detail)
+        self.current_version = current_version
+
+
+def flatten_errors(value, prefix: str = "") -> dict[str, list[str]]:
+    """``{"citations": [{"source": ["x"]}]}`` → ``{"citations[0].source": ["x"]}``."""
+    if isinstance(value, dict):
+        flat: dict[str, list[str]] = {}
+        for key, item in value.items():
+            name = "non_field_errors" if key in ("__all__", "non_field_errors") and not prefix else str(key)
+            flat.update(flatten_errors(item, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(value, list):
+        if all(not isinstance(item, (dict, list)) for item in value):
+            return {prefix or "non_field_errors": [str(item) for item in value]} if value else {}
+        flat = {}
+        for index, item in enumerate(value):
+            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+        return flat
+    return {prefix or "non_field_errors": [str(value)]}
+
+
+def _translate(exc):
+    """Errors raised below DRF, turned into the API exception they stand for."""
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, StaleVersionError):
+        return Conflict(str(exc), current_version=exc.current)
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        detail = _("Invalid input: %(fields)s.") % {"fields": ", ".join(errors) or _("request body")}
+    else:
+        errors = {}
+        detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+    body = {"detail": detail, "errors": errors}
+    if isinstance(exc, Conflict):
+        body["current_version"] = exc.current_version
+    response.data = body
+    return response

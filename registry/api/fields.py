@@ -1,0 +1,88 @@
+"""Serializer fields that speak the registry's language: slugs, terms, EDTF bounds."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.dates import format_day_key
+from registry.models import Term
+
+from .access import visible
+
+
+@extend_schema_field({"type": "string", "format": "date", "nullable": True,
+                      "description": "Bound of the EDTF date as YYYY-MM-DD (years may be negative)."})
+class DayKeyField(serializers.ReadOnlyField):
+    """A stored day key (see registry.dates) as readable ISO-like text."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return format_day_key(value) or None
+
+
+class RecordSlugField(serializers.SlugRelatedField):
+    """A reference to another record by slug, limited to what the caller may see.
+
+    A partner cannot point at another institution's draft: to it, that draft
+    does not exist, and the error says so in the same words as for a typo.
+    """
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        kwargs.setdefault("slug_field", "slug")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model._default_manager.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.context.get("request"))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Give the slug of a %(model)s as a string.")
+                                              % {"model": self.model._meta.verbose_name})
+        try:
+            return self.get_queryset().get(slug=data)
+        except ObjectDoesNotExist:
+            raise serializers.ValidationError(
+                _("No %(model)s has the slug “%(value)s”.") % {"model": self.model._meta.verbose_name, "value": data}
+            ) from None
+
+
+class TermField(serializers.SlugRelatedField):
+    """A vocabulary term by slug; the error names the vocabulary and where to list it."""
+
+    def __init__(self, vocabulary: str | None = None, **kwargs):
+        self.vocabulary = vocabulary
+        kwargs.setdefault("slug_field", "slug")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Term.objects.filter(vocabulary=vocabulary))
+        kwargs.setdefault("help_text", f"Slug of a term of the {vocabulary} vocabulary "
+                                       f"(/api/v1/vocabularies/?vocabulary={vocabulary}).")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return self.get_queryset().get(slug=str(data))
+        except ObjectDoesNotExist:
+            raise serializers.ValidationError(
+                _("“%(value)s” is not a term of the %(vocabulary)s vocabulary; "
+                  "see /api/v1/vocabularies/?vocabulary=%(vocabulary)s.")
+                % {"value": data, "vocabulary": self.vocabulary}
+            ) from None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PartnerSlugField(serializers.ReadOnlyField):
+    """The slug of the partner institution that submitted a record."""
+
+    def get_attribute(self, instance):
+        partner = instance.submitted_by
+        return partner.slug if partner else None

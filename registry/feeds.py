@@ -1,0 +1,43 @@
+"""Atom feed of newly published damage reports, for readers who follow the registry."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.db.models import F
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import DamageReport
+
+FEED_LENGTH = 50
+
+
+class LatestReportsFeed(Feed):
+    feed_type = Atom1Feed
+    title = _("Heritage damage registry: new damage reports")
+    subtitle = _("Damage reports as they are published, each with its source.")
+    link = reverse_lazy("registry:report-list")
+
+    def items(self):
+        # Newest publication first; reports published before published_at was
+        # kept (none have it) fall to the end instead of the top.
+        return (
+            DamageReport.objects.published().select_related("source")
+            .order_by(F("published_at").desc(nulls_last=True), "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, item: DamageReport) -> str:
+        return item.title
+
+    def item_description(self, item: DamageReport) -> str:
+        return _("%(severity)s damage, %(date)s, reported by %(source)s (%(status)s).") % {
+            "severity": item.get_severity_display(), "date": item.occurred or _("date unknown"),
+            "source": item.source.title, "status": item.get_claim_status_display(),
+        }
+
+    def item_pubdate(self, item: DamageReport):
+        return item.published_at or item.created_at
+
+    def item_updateddate(self, item: DamageReport):
+        return item.updated_at

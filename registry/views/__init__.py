@@ -1,0 +1,18 @@
+"""Public, server-rendered pages of the registry."""
+
+from .lists import (
+    ActorListView, ArtefactListView, DamageEventListView, DamageReportListView, InterventionListView,
+    PledgeListView, SiteListView, SourceListView,
+)
+from .pages import (
+    ActorDetailView, ArtefactDetailView, DamageEventDetailView, DamageReportDetailView, HomeView,
+    InterventionDetailView, MapView, PledgeDetailView, PledgeTrackerView, SourceDetailView,
+)
+from .site import SiteDetailView
+
+__all__ = [
+    "ActorDetailView", "ActorListView", "ArtefactDetailView", "ArtefactListView", "DamageEventDetailView",
+    "DamageEventListView", "DamageReportDetailView", "DamageReportListView", "HomeView",
+    "InterventionDetailView", "InterventionListView", "MapView", "PledgeDetailView", "PledgeListView",
+    "PledgeTrackerView", "SiteDetailView", "SiteListView", "SourceDetailView", "SourceListView",
+]

@@ -1,0 +1,145 @@
+"""CSV and GeoJSON downloads of any filtered list, streamed row by row.
+
+An export of a million reports must not sit in memory: rows are read with
+``QuerySet.iterator()`` in chunks and written out as they come. Coordinates are
+always the public ones, so a sensitive site is as coarse in a download as on
+its page.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+
+CHUNK_SIZE = 1000
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back to the csv writer's caller."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _label(term) -> str:
+    return term.label if term is not None else ""
+
+
+def _slug(record) -> str:
+    return record.slug if record is not None else ""
+
+
+def _coordinates(site) -> tuple[str, str]:
+    coordinates = site.public_coordinates()
+    return (str(coordinates[0]), str(coordinates[1])) if coordinates else ("", "")
+
+
+def _site_row(site, url: Callable) -> list:
+    return [site.slug, site.name, _label(site.kind), site.country.code, *_coordinates(site),
+            site.is_sensitive, url(site)]
+
+
+def _artefact_row(artefact, url: Callable) -> list:
+    return [artefact.slug, artefact.name, _label(artefact.kind), _slug(artefact.site), artefact.made,
+            artefact.quantity_display if artefact.is_group else "", artefact.is_movable, url(artefact)]
+
+
+def _report_row(report, url: Callable) -> list:
+    return [report.slug, report.title, report.occurred, report.severity, report.extent, report.claim_status,
+            report.certainty, _label(report.cause_category), _label(report.cause_type),
+            report.quantity_display, _slug(report.source), _slug(report.damage_event),
+            " ".join(site.slug for site in report.sites.all()), url(report)]
+
+
+def _event_row(event, url: Callable) -> list:
+    return [event.slug, event.title, event.occurred, event.severity, event.extent,
+            _label(event.cause_category), _label(event.cause_type),
+            " ".join(site.slug for site in event.sites.all()), url(event)]
+
+
+def _pledge_row(pledge, url: Callable) -> list:
+    return [pledge.slug, pledge.title, _slug(pledge.pledger), _label(pledge.action), pledge.pledged,
+            pledge.target, pledge.status, pledge.amount if pledge.amount is not None else "", pledge.currency,
+            url(pledge)]
+
+
+def _source_row(source, url: Callable) -> list:
+    return [source.slug, source.title, _label(source.kind), _slug(source.publisher), source.published,
+            source.reliability, source.language, source.url, source.archive_url, url(source)]
+
+
+def _actor_row(actor, url: Callable) -> list:
+    return [actor.slug, actor.name, actor.kind, actor.role, actor.country, url(actor)]
+
+
+LAYOUTS: dict[str, tuple[list[str], Callable]] = {
+    "sites": (["slug", "name", "kind", "country", "latitude", "longitude", "sensitive", "url"], _site_row),
+    "artefacts": (["slug", "name", "kind", "site", "made", "quantity", "movable", "url"], _artefact_row),
+    "reports": (["slug", "title", "occurred", "severity", "extent", "claim_status", "certainty",
+                 "cause_category", "cause_type", "quantity", "source", "event", "sites", "url"], _report_row),
+    "events": (["slug", "title", "occurred", "severity", "extent", "cause_category", "cause_type",
+                "sites", "url"], _event_row),
+    "pledges": (["slug", "title", "pledger", "action", "pledged", "target", "status", "amount", "currency",
+                 "url"], _pledge_row),
+    "sources": (["slug", "title", "kind", "publisher", "published", "reliability", "language", "source_url",
+                 "archive_url", "url"], _source_row),
+    "actors": (["slug", "name", "kind", "role", "country", "url"], _actor_row),
+}
+
+# GeoJSON only where records have a place: sites directly, reports through their sites.
+EXPORT_FORMATS: dict[str, tuple[str, ...]] = {
+    name: ("csv", "geojson") if name in ("sites", "reports") else ("csv",) for name in LAYOUTS
+}
+
+
+def _csv_lines(layout: str, rows: Iterable, url: Callable) -> Iterator[str]:
+    header, row_of = LAYOUTS[layout]
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for record in rows:
+        yield writer.writerow(row_of(record, url))
+
+
+def _geometry(sites) -> dict | None:
+    # GeoJSON puts longitude first.
+    coordinates = (site.public_coordinates() for site in sites)
+    points = [[float(lon), float(lat)] for lat, lon in filter(None, coordinates)]
+    if not points:
+        return None
+    if len(points) == 1:
+        return {"type": "Point", "coordinates": points[0]}
+    return {"type": "MultiPoint", "coordinates": points}
+
+
+def _feature(layout: str, record, url: Callable) -> dict:
+    header, row_of = LAYOUTS[layout]
+    properties = dict(zip(header, row_of(record, url)))
+    properties = {key: (value if isinstance(value, bool | int | float) else str(value)) for key, value in properties.items()}
+    sites = [record] if layout == "sites" else record.sites.all()
+    return {"type": "Feature", "id": record.slug, "geometry": _geometry(sites), "properties": properties}
+
+
+def _geojson_chunks(layout: str, rows: Iterable, url: Callable) -> Iterator[str]:
+    yield '{"type": "FeatureCollection", "features": ['
+    separator = ""
+    for record in rows:
+        yield separator + json.dumps(_feature(layout, record, url), ensure_ascii=False)
+        separator = ",\n"
+    yield "]}\n"
+
+
+def stream_export(layout: str, export_format: str, queryset: QuerySet, *, request) -> StreamingHttpResponse:
+    def url(record) -> str:
+        return request.build_absolute_uri(record.get_absolute_url())
+
+    rows = queryset.iterator(chunk_size=CHUNK_SIZE)
+    if export_format == "csv":
+        response = StreamingHttpResponse(_csv_lines(layout, rows, url), content_type="text/csv; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(_geojson_chunks(layout, rows, url), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{layout}.{export_format}"'
+    return response

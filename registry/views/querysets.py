@@ -1,0 +1,86 @@
+"""Related rows as the public may see them: published only, loaded in bulk.
+
+A published record can point at a draft (a report citing a source still under
+review, a pledge naming an artefact not yet published). Every public page loads
+its related rows through these prefetches, so nothing unpublished leaks out and
+a page costs a fixed number of queries however many rows it shows.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from registry.models import (
+    Artefact, Attribution, Citation, DamageReport, HeritageSite, Intervention, Lifecycle,
+    PledgeStatusChange, RestorationPledge, Source,
+)
+
+PUBLISHED = Lifecycle.PUBLISHED
+
+
+def citations() -> QuerySet:
+    """Published citations of published sources, with the source and who is speaking."""
+    return (
+        Citation.objects.published().filter(source__lifecycle=PUBLISHED)
+        .select_related("source", "source__publisher", "speaker").order_by("source__published_lower", "pk")
+    )
+
+
+def citations_prefetch(lookup: str = "citations") -> Prefetch:
+    return Prefetch(lookup, queryset=citations())
+
+
+def sites_prefetch(lookup: str = "sites") -> Prefetch:
+    return Prefetch(lookup, queryset=HeritageSite.objects.published())
+
+
+def artefacts_prefetch(lookup: str = "artefacts") -> Prefetch:
+    return Prefetch(lookup, queryset=Artefact.objects.published())
+
+
+def reports() -> QuerySet:
+    """Reports with everything the timeline shows about each of them."""
+    return (
+        DamageReport.objects.published()
+        .select_related("source", "source__publisher", "damage_event", "cause_category", "cause_type")
+        .prefetch_related("effects", citations_prefetch(), artefacts_prefetch(), sites_prefetch())
+    )
+
+
+def status_changes_prefetch() -> Prefetch:
+    return Prefetch(
+        "status_changes",
+        queryset=PledgeStatusChange.objects.published().prefetch_related(citations_prefetch()),
+    )
+
+
+def pledges() -> QuerySet:
+    return (
+        RestorationPledge.objects.published()
+        .select_related("pledger", "beneficiary", "action")
+        .prefetch_related(sites_prefetch(), artefacts_prefetch(), status_changes_prefetch(), citations_prefetch())
+    )
+
+
+def interventions() -> QuerySet:
+    return (
+        Intervention.objects.published().select_related("kind", "performed_by")
+        .prefetch_related(sites_prefetch(), artefacts_prefetch(), citations_prefetch(),
+                          Prefetch("pledges", queryset=RestorationPledge.objects.published()))
+    )
+
+
+def attributions_prefetch() -> Prefetch:
+    return Prefetch(
+        "attributions",
+        queryset=Attribution.objects.published().select_related("actor").prefetch_related(citations_prefetch()),
+    )
+
+
+def for_site(queryset: QuerySet, site: HeritageSite) -> QuerySet:
+    """Records about ``site`` or one of its parts."""
+    return queryset.filter(Q(sites=site) | Q(sites__parent=site)).distinct()
+
+
+def relayed_sources_prefetch() -> Prefetch:
+    return Prefetch("relays", queryset=Source.objects.published())

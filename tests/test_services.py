@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from registry import services
+from registry.models import (
+    APIKey, Citation, DamageReport, HeritageSite, Lifecycle, PledgeStatus, PledgeStatusChange,
+)
+from tests.factories import (
+    ActorFactory, DamageReportFactory, HeritageSiteFactory, PartnerInstitutionFactory,
+    RestorationPledgeFactory, SourceFactory, term,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def curator(django_user_model):
+    return django_user_model.objects.create_user(username="curator", is_staff=True)
+
+
+def test_create_makes_unique_slug_and_records_who_and_why(curator):
+    first = services.record_create(
+        model=HeritageSite, fields={"name": "Palmyra", "kind": term("site_kind", "archaeological-site"), "country": "SY"},
+        user=curator, reason="New site",
+    )
+    second = services.record_create(
+        model=HeritageSite, fields={"name": "Palmyra", "kind": first.kind, "country": "SY"}, user=curator,
+    )
+
+    assert (first.slug, second.slug) == ("palmyra", "palmyra-2")
+    entry = first.history.get()
+    assert (entry.history_user, entry.history_change_reason, entry.history_type) == (curator, "New site", "+")
+
+
+def test_update_bumps_version_and_keeps_previous_values_in_history(curator):
+    site = HeritageSiteFactory(description="Before")
+
+    services.record_update(record=site, fields={"description": "After"}, user=curator, reason="Typo",
+                           expected_version=1)
+
+    assert site.version == 2
+    assert [h.description for h in site.history.order_by("history_date")] == ["Before", "After"]
+
+
+def test_stale_edit_is_refused_and_nothing_is_overwritten():
+    site = HeritageSiteFactory(description="Original")
+    services.record_update(record=HeritageSite.objects.get(pk=site.pk), fields={"description": "Newer"})
+
+    with pytest.raises(services.StaleVersionError) as error:
+        services.record_update(record=site, fields={"description": "Stale"}, expected_version=1)
+
+    assert error.value.current == 2
+    site.refresh_from_db()
+    assert (site.description, site.version) == ("Newer", 2)
+
+
+def test_invalid_edtf_is_refused_by_field_and_stored_record_kept():
+    report = DamageReportFactory(occurred="2015")
+
+    with pytest.raises(ValidationError) as error:
+        services.record_update(record=report, fields={"occurred": "last year"})
+
+    assert "occurred" in error.value.message_dict
+    report.refresh_from_db()
+    assert (report.occurred, report.occurred_lower, report.version) == ("2015", 20150101, 1)
+
+
+def test_out_of_range_latitude_names_the_field():
+    with pytest.raises(ValidationError) as error:
+        services.record_create(
+            model=HeritageSite,
+            fields={"name": "Nowhere", "kind": term("site_kind", "museum"), "country": "SY",
+                    "latitude": 123, "longitude": 38},
+        )
+
+    assert "latitude" in error.value.message_dict
+    assert not HeritageSite.objects.filter(name="Nowhere").exists()
+
+
+def test_claim_without_citation_is_refused():
+    source = SourceFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.claim_create(model=DamageReport, fields={"title": "Unsourced", "source": source}, citations=[])
+
+    assert "citations" in error.value.message_dict
+    assert not DamageReport.objects.filter(title="Unsourced").exists()
+
+
+def test_claim_with_a_bad_citation_stores_nothing():
+    source = SourceFactory()
+    site = HeritageSiteFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.claim_create(
+            model=DamageReport, fields={"title": "Half", "source": source}, m2m={"sites": [site]},
+            citations=[{"source": source, "quote": "ok"}, {"source": source, "quote": "x" * 400}],
+        )
+
+    assert "citations[1]" in error.value.message_dict
+    assert not DamageReport.objects.filter(title="Half").exists()
+    assert not Citation.objects.filter(quote="ok").exists()
+
+
+def test_publishing_a_claim_needs_a_citation_and_publishes_its_evidence(curator):
+    report = DamageReportFactory(lifecycle=Lifecycle.DRAFT)
+    with pytest.raises(ValidationError):
+        services.record_publish(record=report, user=curator)
+
+    draft_source = SourceFactory(lifecycle=Lifecycle.DRAFT)
+    citation = services.citation_add(target=report, fields={"source": draft_source, "quote": "smashed"})
+    services.record_publish(record=report, user=curator)
+
+    citation.refresh_from_db()
+    draft_source.refresh_from_db()
+    assert report.lifecycle == citation.lifecycle == draft_source.lifecycle == Lifecycle.PUBLISHED
+    assert report.published_at is not None
+
+
+def test_lifecycle_refuses_impossible_steps():
+    site = HeritageSiteFactory(lifecycle=Lifecycle.ARCHIVED)
+
+    with pytest.raises(ValidationError) as error:
+        services.record_publish(record=site)
+
+    assert "lifecycle" in error.value.message_dict
+
+
+def test_archive_keeps_the_row_and_hides_it():
+    site = HeritageSiteFactory()
+
+    services.record_archive(record=site, reason="Duplicate of another record")
+
+    assert HeritageSite.objects.filter(pk=site.pk, lifecycle=Lifecycle.ARCHIVED).exists()
+    assert not HeritageSite.objects.published().filter(pk=site.pk).exists()
+    assert site.history.first().history_change_reason == "Duplicate of another record"
+
+
+def test_partner_report_waits_in_review_attributed_to_partner():
+    partner = PartnerInstitutionFactory()
+    source = SourceFactory()
+    site = HeritageSiteFactory()
+
+    report = services.damage_report_submit(
+        fields={"title": "Looting seen", "source": source}, m2m={"sites": [site]},
+        citations=[{"source": source, "quote": "looted"}], submitted_by=partner, user=partner.account,
+    )
+
+    assert (report.lifecycle, report.submitted_by) == (Lifecycle.IN_REVIEW, partner)
+    assert report.citations.get().lifecycle == Lifecycle.IN_REVIEW
+    assert list(DamageReport.objects.visible_to_partner(partner)) == [report]
+    assert list(DamageReport.objects.visible_to_partner(PartnerInstitutionFactory())) == []
+
+
+def test_pledge_status_follows_latest_published_evidence():
+    pledge = RestorationPledgeFactory()
+    source = SourceFactory()
+
+    services.pledge_record_status(pledge=pledge, status=PledgeStatus.IN_PROGRESS, date="2017",
+                                  citations=[{"source": source, "quote": "work began"}], lifecycle=Lifecycle.PUBLISHED)
+    draft = services.pledge_record_status(pledge=pledge, status=PledgeStatus.FULFILLED, date="2019",
+                                          citations=[{"source": source, "quote": "finished"}])
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.IN_PROGRESS
+
+    services.record_publish(record=draft)
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.FULFILLED
+    assert PledgeStatusChange.objects.filter(pledge=pledge).count() == 2
+
+
+def test_api_key_is_stored_hashed_and_revocable():
+    partner = PartnerInstitutionFactory()
+
+    key, raw = services.api_key_create(institution=partner, label="sync")
+
+    assert raw not in key.digest and len(key.digest) == 64
+    assert services.api_key_authenticate(raw_key=raw) == key
+    assert services.api_key_authenticate(raw_key=raw + "x") is None
+    services.api_key_revoke(key=key)
+    assert services.api_key_authenticate(raw_key=raw) is None
+    assert APIKey.objects.filter(pk=key.pk).exists()
+
+
+def test_partner_gets_a_service_account_without_password():
+    partner = PartnerInstitutionFactory(name="Museum of Example")
+
+    assert partner.account.username == "partner-museum-of-example"
+    assert not partner.account.has_usable_password()
+    assert ActorFactory().pk  # unrelated actors still save normally
