@@ -190,3 +190,14 @@ def test_partner_gets_a_service_account_without_password():
     assert partner.account.username == "partner-museum-of-example"
     assert not partner.account.has_usable_password()
     assert ActorFactory().pk  # unrelated actors still save normally
+
+
+def test_many_to_many_changes_are_kept_in_history():
+    report = DamageReportFactory()
+    museum = HeritageSiteFactory(name="Museum")
+
+    services.record_save(record=report, m2m={"sites": [museum]}, reason="Moved to the museum")
+
+    latest = report.history.latest()
+    assert [row.heritagesite_id for row in latest.sites.all()] == [museum.pk]
+    assert report.history.count() >= 2

@@ -208,6 +208,11 @@ class RecordAdmin(HistoryAdmin):
     def trailing_form_fields(self) -> list[str]:
         return ["change_reason", "loaded_version"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Partners and public links know a record by its slug: fixed once it exists.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "slug"] if obj is not None and "slug" not in readonly else readonly
+
     def get_actions(self, request):
         # "Delete selected" would archive anyway; the archive action says what happens.
         actions = super().get_actions(request)

@@ -261,7 +261,7 @@ def _add_group_count(base: str, thing, artefact) -> None:
     wording = artefact.quantity_phrase or artefact.quantity_display
     thing.referred_to_by = _statement(
         f"Stands for a group of objects whose members are not individually known: {wording} "
-        f"({artefact.get_quantity_precision_display().lower()})."
+        f"({artefact.quantity_precision} count)."
     )
     if artefact.quantity is None:
         return
@@ -403,7 +403,7 @@ def _status(base: str, pledge):
     assignment = model.AttributeAssignment(label=f"Status: {pledge.get_status_display()}")
     assignment.classified_as = _concept(base, "pledge_attribute", "status", "Pledge status")
     assignment.assigned = _concept(base, "pledge_status", pledge.status, pledge.get_status_display())
-    change = pledge.status_changes.published().latest_first().first()
+    change = pledge.status_changes.published().filter(status=pledge.status).latest_first().first()
     if change is not None:
         if span := _timespan(change.date_lower, change.date_upper, change.date):
             assignment.timespan = span

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention,
@@ -316,8 +317,6 @@ class TermSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, term) -> str:
-        from rest_framework.reverse import reverse
-
         return reverse("api:term-detail", kwargs={"key": f"{term.vocabulary}/{term.slug}"},
                        request=self.context.get("request"))
 

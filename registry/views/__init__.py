@@ -6,8 +6,9 @@ from .lists import (
 )
 from .pages import (
     ActorDetailView, ArtefactDetailView, DamageEventDetailView, DamageReportDetailView, HomeView,
-    InterventionDetailView, MapView, PledgeDetailView, PledgeTrackerView, SourceDetailView,
+    InterventionDetailView, PledgeDetailView, PledgeTrackerView, SourceDetailView,
 )
+from .maps import MapView
 from .site import SiteDetailView
 
 __all__ = [

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,31 +47,6 @@ class HomeView(TemplateView):
             DamageReport.objects.published().select_related("source")
             .prefetch_related(querysets.sites_prefetch())
             .order_by("-published_at", "-pk")[:LATEST_REPORTS]
-        )
-        return super().get_context_data(**kwargs)
-
-
-def map_points(sites) -> list[dict]:
-    """Markers for the map script; public (coarsened) coordinates only."""
-    points = []
-    for site in sites:
-        coordinates = site.public_coordinates()
-        if coordinates is not None:
-            points.append({
-                "name": site.name, "url": site.get_absolute_url(), "lat": float(coordinates[0]),
-                "lon": float(coordinates[1]), "sensitive": site.is_sensitive,
-            })
-    return points
-
-
-class MapView(TemplateView):
-    template_name = "registry/map.html"
-
-    def get_context_data(self, **kwargs):
-        sites = list(HeritageSite.objects.published().with_coordinates().select_related("kind").order_by("name", "pk"))
-        kwargs.update(
-            sites=sites, points=map_points(sites),
-            tile_url=settings.MAP_TILE_URL, tile_attribution=settings.MAP_TILE_ATTRIBUTION,
         )
         return super().get_context_data(**kwargs)
 

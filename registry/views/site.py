@@ -9,6 +9,7 @@ from registry.models import Artefact, DamageReport, Designation, HeritageSite, S
 
 from . import querysets
 from .claims import accounts_by_event, report_is_disputed
+from .maps import map_context
 
 # Fields that change on every save and say nothing to a reader.
 HISTORY_HIDDEN_FIELDS = ["version", "updated_at", "created_at", "published_at", "submitted_by"]
@@ -72,7 +73,7 @@ class SiteDetailView(DetailView):
             interventions=querysets.for_site(querysets.interventions(), site),
             history=history_entries(site),
             parent=site.parent if site.parent and site.parent.is_public else None,
-            page_title=site.name,
+            **map_context([site]),
         )
         for group in kwargs["accounts"]:
             if group.disputed:

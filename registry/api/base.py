@@ -1,0 +1,179 @@
+"""What every record endpoint shares: visibility, conditional reads, writes through services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, Max, Prefetch
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from registry import services
+from registry.models import Citation, Lifecycle
+from registry.services import StaleVersionError
+
+from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, visible
+from . import linked_art
+from .conditional import VARY, make_etag, not_modified, set_validators
+from .errors import PayloadTooLarge, exception_handler
+from .pagination import RecordCursorPagination
+from .renderers import CSVRenderer, JSONLDRenderer
+from .serializers import TransitionSerializer
+
+
+def citations_prefetch(request, lookup: str = "citations") -> Prefetch:
+    return Prefetch(lookup, queryset=visible(Citation.objects.select_related("source", "speaker"), request))
+
+
+def split_m2m(model, data: dict) -> tuple[dict, dict]:
+    """Separate many-to-many values, which services set after saving the row."""
+    fields, m2m = {}, {}
+    for name, value in data.items():
+        target = m2m if model._meta.get_field(name).many_to_many else fields
+        target[name] = value
+    return fields, m2m
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """List, read, create and update one kind of record; never delete (archive instead)."""
+
+    model = None
+    select: tuple[str, ...] = ()
+    prefetch: tuple = ()
+    claim = False  # created with citations through services.claim_create
+    partner_writable = False
+    linked_art = None  # name of the linked_art function, for ?format=jsonld on details
+
+    lookup_field = "slug"
+    authentication_classes = AUTHENTICATION_CLASSES
+    permission_classes = [RegistryPermission]
+    pagination_class = RecordCursorPagination
+    # ``q`` (search) and ``ordering`` are filters of the shared FilterSets.
+    filter_backends = [DjangoFilterBackend]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.linked_art and self.action == "retrieve":
+            renderers.append(JSONLDRenderer())
+        return renderers
+
+    def get_prefetches(self) -> list:
+        return [*self.prefetch, citations_prefetch(self.request)] if self.claim else list(self.prefetch)
+
+    def get_queryset(self):
+        queryset = (self.model._default_manager.select_related("submitted_by", *self.select)
+                    .prefetch_related(*self.get_prefetches()))
+        if self.request.method in SAFE_METHODS:
+            return visible(queryset, self.request)
+        # Writes see every row, so that touching another partner's draft is
+        # refused with 403 by RegistryPermission rather than hidden as a 404.
+        return queryset
+
+    def initial(self, request, *args, **kwargs):
+        # DRF parsers read the body as a stream, past Django's own size check;
+        # refuse an oversized body before anything is parsed or stored.
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise PayloadTooLarge(_("The request body is larger than %(limit)d bytes.")
+                                  % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in SAFE_METHODS and "Vary" not in response:
+            patch_vary_headers(response, VARY)
+        return response
+
+    # Reading
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        stats = queryset.order_by().aggregate(last=Max("updated_at"), count=Count("pk", distinct=True))
+        etag = make_etag(request, self.model._meta.label, stats["last"], stats["count"], request.get_full_path())
+        if not_modified(request, etag, stats["last"]):
+            return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, stats["last"])
+        page = self.paginate_queryset(queryset)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return set_validators(response, etag, stats["last"])
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        etag = make_etag(request, self.model._meta.label, record.slug, record.version, record.updated_at)
+        if not_modified(request, etag, record.updated_at):
+            return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, record.updated_at)
+        if request.accepted_renderer.format == JSONLDRenderer.format:
+            data = getattr(linked_art, self.linked_art)(record)
+        else:
+            data = self.get_serializer(record).data
+        return set_validators(Response(data), etag, record.updated_at)
+
+    def reread(self, record):
+        return self.get_queryset().get(pk=record.pk)
+
+    # Writing: the serializer checks shape, a service stores.
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        record = self.create_record(data, partner=partner_of(request))
+        output = self.get_serializer(self.reread(record)).data
+        return Response(output, status=status.HTTP_201_CREATED, headers={"Location": output["url"]})
+
+    def create_record(self, data: dict, *, partner):
+        citations = data.pop("citations", None) or []
+        fields, m2m = split_m2m(self.model, data)
+        if self.claim:
+            if partner is not None:
+                return services.claim_create(model=self.model, fields=fields, citations=citations, m2m=m2m,
+                                             user=self.request.user, submitted_by=partner,
+                                             lifecycle=Lifecycle.IN_REVIEW)
+            return services.claim_create(model=self.model, fields=fields, citations=citations, m2m=m2m,
+                                         user=self.request.user)
+        if partner is not None:
+            fields |= {"submitted_by": partner, "lifecycle": Lifecycle.IN_REVIEW}
+        return services.record_create(model=self.model, fields=fields, m2m=m2m, user=self.request.user)
+
+    def update(self, request, *args, **kwargs):
+        record = self.get_object()
+        serializer = self.get_serializer(record, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        if version is None:
+            raise ValidationError({"version": [_("Send the version of the record you edited.")]})
+        for name in ("citations", "slug"):
+            data.pop(name, None)  # evidence is added through /citations/; slugs never change
+        self.update_record(record, data, version=version)
+        return Response(self.get_serializer(self.reread(record)).data)
+
+    def update_record(self, record, data: dict, *, version: int):
+        fields, m2m = split_m2m(self.model, data)
+        services.record_update(record=record, fields=fields, m2m=m2m, expected_version=version,
+                               user=self.request.user)
+
+    @extend_schema(request=TransitionSerializer, summary="Move a record along its lifecycle (curators)")
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        record = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        expected = serializer.validated_data.get("version")
+        if expected is not None and expected != record.version:
+            raise StaleVersionError(record=record, expected=expected, current=record.version)
+        services.record_transition(record=record, to=serializer.validated_data["to"], user=request.user,
+                                   reason=serializer.validated_data.get("reason", ""))
+        return Response(self.get_serializer(self.reread(record)).data)

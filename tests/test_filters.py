@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from registry.filters import ArtefactFilter, DamageReportFilter, HeritageSiteFilter, RestorationPledgeFilter
+from registry.models import Artefact, DamageReport, HeritageSite, RestorationPledge
+from tests.factories import (
+    ArtefactFactory, DamageReportFactory, DesignationFactory, HeritageSiteFactory, RestorationPledgeFactory,
+    SiteNameFactory, term,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _filter(filterset_class, model, data):
+    filterset = filterset_class(data, queryset=model.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return list(filterset.qs)
+
+
+def test_date_range_overlaps_edtf_spans():
+    site = HeritageSiteFactory()
+    in_2015 = DamageReportFactory(occurred="2015", sites=[site])
+    late_august = DamageReportFactory(occurred="2015-08-27/2015-09-02", sites=[site])
+    open_ended = DamageReportFactory(occurred="2014/..", sites=[site])
+    DamageReportFactory(occurred="2012", sites=[site])
+
+    found = _filter(DamageReportFilter, DamageReport, {"date_from": "2015-09", "date_to": "2015-12"})
+
+    assert set(found) == {in_2015, late_august, open_ended}
+
+
+def test_date_range_works_before_the_common_era():
+    lion = ArtefactFactory(made="-00XX")
+    ArtefactFactory(made="0150")
+
+    assert _filter(ArtefactFilter, Artefact, {"date_from": "-0050", "date_to": "-0001"}) == [lion]
+
+
+def test_invalid_date_is_a_form_error_on_that_field():
+    filterset = DamageReportFilter({"date_from": "last spring"}, queryset=DamageReport.objects.all())
+
+    assert not filterset.is_valid()
+    assert list(filterset.errors) == ["date_from"]
+
+
+def test_search_country_kind_and_designation_combine():
+    palmyra = HeritageSiteFactory(name="Palmyra", country="SY")
+    SiteNameFactory(owner=palmyra, name="تدمر", language="ar")
+    DesignationFactory(site=palmyra, kind=term("designation", "unesco-in-danger"), since="2013")
+    HeritageSiteFactory(name="Hatra", country="IQ")
+
+    assert _filter(HeritageSiteFilter, HeritageSite, {"q": "تدمر"}) == [palmyra]
+    assert _filter(HeritageSiteFilter, HeritageSite, {"country": "SY", "kind": "archaeological-site"}) == [palmyra]
+    assert _filter(HeritageSiteFilter, HeritageSite, {"designation": "unesco-in-danger"}) == [palmyra]
+    assert _filter(HeritageSiteFilter, HeritageSite, {"country": "IQ", "designation": "unesco-in-danger"}) == []
+
+
+def test_unknown_vocabulary_term_is_refused():
+    filterset = HeritageSiteFilter({"kind": "spaceport"}, queryset=HeritageSite.objects.all())
+
+    assert not filterset.is_valid()
+    assert "kind" in filterset.errors
+
+
+def test_reports_filter_by_site_including_its_parts_and_by_cause():
+    city = HeritageSiteFactory()
+    museum = HeritageSiteFactory(parent=city)
+    blast = DamageReportFactory(sites=[museum], cause_type=term("cause_type", "explosion-heavy-weaponry"))
+    DamageReportFactory()
+
+    assert _filter(DamageReportFilter, DamageReport, {"site": city.slug}) == [blast]
+    assert _filter(DamageReportFilter, DamageReport, {"cause": "explosion-heavy-weaponry"}) == [blast]
+
+
+def test_pledges_filter_by_status_and_sort_by_target():
+    later = RestorationPledgeFactory(target="2030")
+    sooner = RestorationPledgeFactory(target="2020")
+
+    assert _filter(RestorationPledgeFilter, RestorationPledge, {"ordering": "target"}) == [sooner, later]
+    assert _filter(RestorationPledgeFilter, RestorationPledge, {"status": "fulfilled"}) == []
