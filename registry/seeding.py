@@ -403,5 +403,3 @@ def _sync_row(model: type[models.Model], lookup: dict[str, Any], values: dict[st
     row.save()
     return outcome
 
-
-__all__ = ["QUOTE_MAX_WORDS", "SEEDS_DIR", "SeedError", "SeedSummary", "load_seeds", "read_seed_files"]

@@ -46,6 +46,9 @@ def flatten_errors(value, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(value, dict):
         flat: dict[str, list[str]] = {}
         for key, item in value.items():
+            if isinstance(key, int):  # a ListSerializer's errors, keyed by position
+                flat.update(flatten_errors(item, f"{prefix}[{key}]"))
+                continue
             name = "non_field_errors" if key in ("__all__", "non_field_errors") and not prefix else str(key)
             flat.update(flatten_errors(item, f"{prefix}.{name}" if prefix else name))
         return flat

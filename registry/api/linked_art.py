@@ -103,6 +103,12 @@ def _concept(base: str, vocabulary: str, slug: str, label: str, cls=model.Type):
     return cls(concept_uri(vocabulary, slug, base_uri=base), label=str(label))
 
 
+def _choice(base: str, vocabulary: str, record, field: str):
+    """A registry concept for the value of one of ``record``'s choice fields."""
+    label = getattr(record, f"get_{field}_display")()
+    return _concept(base, vocabulary, getattr(record, field), label)
+
+
 def _term(base: str, term, cls=model.Type):
     if term.aat_uri:
         return cls(term.aat_uri, label=term.label)
@@ -142,7 +148,8 @@ def _site_ref(base: str, site):
 
 
 def _artefact_ref(base: str, artefact):
-    return model.HumanMadeObject(record_uri("artefact", artefact.slug, base_uri=base), label=artefact.name)
+    uri = record_uri("artefact", artefact.slug, base_uri=base)
+    return model.HumanMadeObject(uri, label=artefact.name)
 
 
 def _actor_ref(base: str, actor):
@@ -162,23 +169,18 @@ def _add_names(base: str, entity, record) -> None:
         appellation = vocab.AlternateName(content=name.name)
         if lang := _language(name.language):
             appellation.language = lang
-        appellation.classified_as = _concept(base, "name_type", name.name_type, name.get_name_type_display())
+        appellation.classified_as = _choice(base, "name_type", name, "name_type")
         entity.identified_by = appellation
 
 
 def _add_identifiers(base: str, entity, record, *, equivalents: bool) -> None:
     for identifier in record.identifiers.all():
         ident = model.Identifier(content=identifier.value)
-        ident.classified_as = _concept(
-            base, "identifier_scheme", identifier.scheme, identifier.get_scheme_display()
-        )
+        ident.classified_as = _choice(base, "identifier_scheme", identifier, "scheme")
         entity.identified_by = ident
         if equivalents and identifier.scheme in EQUIVALENT_URIS:
-            entity.equivalent = model.Place(EQUIVALENT_URIS[identifier.scheme].format(identifier.value))
-
-
-def _serialize(entity) -> dict:
-    return _factory().toJSON(entity)
+            uri = EQUIVALENT_URIS[identifier.scheme].format(identifier.value)
+            entity.equivalent = model.Place(uri)
 
 
 def _wkt_point(latitude: Decimal, longitude: Decimal) -> str:
@@ -206,18 +208,16 @@ def site_to_linked_art(site, *, base_uri: str | None = None) -> dict:
         place.referred_to_by = _statement(_designation_text(designation))
     if _is_public(site.parent):
         place.part_of = _site_ref(base, site.parent)
-    return _serialize(place)
+    return _factory().toJSON(place)
 
 
 def _designation_text(designation) -> str:
-    parts = [str(designation.kind)]
-    if designation.reference:
-        parts.append(f"no. {designation.reference}")
-    if designation.since:
-        parts.append(f"since {designation.since}")
-    if designation.until:
-        parts.append(f"until {designation.until}")
-    return " ".join(parts)
+    parts = [
+        str(designation.kind), designation.reference and f"no. {designation.reference}",
+        designation.since and f"since {designation.since}",
+        designation.until and f"until {designation.until}",
+    ]
+    return " ".join(part for part in parts if part)
 
 
 def artefact_to_linked_art(artefact, *, base_uri: str | None = None) -> dict:
@@ -233,7 +233,7 @@ def artefact_to_linked_art(artefact, *, base_uri: str | None = None) -> dict:
     """
     _factory()
     base = _base(base_uri)
-    thing = model.HumanMadeObject(record_uri("artefact", artefact.slug, base_uri=base), label=artefact.name)
+    thing = _artefact_ref(base, artefact)
     thing.classified_as = _term(base, artefact.kind)
     _add_names(base, thing, artefact)
     _add_identifiers(base, thing, artefact, equivalents=False)
@@ -253,7 +253,7 @@ def artefact_to_linked_art(artefact, *, base_uri: str | None = None) -> dict:
         _add_group_count(base, thing, artefact)
     if destruction := _known_destruction(base, artefact):
         thing.destroyed_by = destruction
-    return _serialize(thing)
+    return _factory().toJSON(thing)
 
 
 def _add_group_count(base: str, thing, artefact) -> None:
@@ -268,9 +268,7 @@ def _add_group_count(base: str, thing, artefact) -> None:
     count = model.Dimension(value=artefact.quantity, label=f"count: {artefact.quantity_display}")
     count.unit = model.MeasurementUnit(f"{AAT}300055665", label="numbers")
     count.classified_as = _concept(base, "dimension", "count", "Number of objects")
-    count.classified_as = _concept(
-        base, "quantity_precision", artefact.quantity_precision, artefact.get_quantity_precision_display()
-    )
+    count.classified_as = _choice(base, "quantity_precision", artefact, "quantity_precision")
     thing.dimension = count
 
 
@@ -287,7 +285,9 @@ def _known_destruction(base: str, artefact):
         destruction.caused_by = model.Activity(
             record_uri("damage_event", event.slug, base_uri=base), label=event.title
         )
-    destruction.referred_to_by = _statement(f"Recorded as destroyed by the confirmed report “{report.title}”.")
+    destruction.referred_to_by = _statement(
+        f"Recorded as destroyed by the confirmed report “{report.title}”."
+    )
     return destruction
 
 
@@ -300,12 +300,13 @@ def damage_event_to_linked_art(event, *, base_uri: str | None = None) -> dict:
     """
     _factory()
     base = _base(base_uri)
-    activity = model.Activity(record_uri("damage_event", event.slug, base_uri=base), label=event.title)
+    uri = record_uri("damage_event", event.slug, base_uri=base)
+    activity = model.Activity(uri, label=event.title)
     activity.classified_as = _concept(base, "event_kind", "damage", "Damage to cultural heritage")
     for term in (event.cause_category, event.cause_type, *event.effects.all()):
         if term is not None:
             activity.classified_as = _term(base, term)
-    activity.classified_as = _concept(base, "severity", event.severity, event.get_severity_display())
+    activity.classified_as = _choice(base, "severity", event, "severity")
     if span := _timespan(event.occurred_lower, event.occurred_upper, event.occurred):
         activity.timespan = span
     for site in event.sites.published():
@@ -327,7 +328,7 @@ def damage_event_to_linked_art(event, *, base_uri: str | None = None) -> dict:
     if event.description:
         activity.referred_to_by = _statement(event.description, vocab.Description)
     activity.referred_to_by = _statement(f"Extent of damage: {event.get_extent_display()}.")
-    return _serialize(activity)
+    return _factory().toJSON(activity)
 
 
 def _responsibility(base: str, attribution):
@@ -336,9 +337,7 @@ def _responsibility(base: str, attribution):
     cls = vocab.PossibleAssignment if possible else model.AttributeAssignment
     assignment = cls(label=f"Responsibility of {attribution.actor.name}")
     assignment.assigned = _actor_ref(base, attribution.actor)
-    assignment.classified_as = _concept(
-        base, "certainty", attribution.certainty, attribution.get_certainty_display()
-    )
+    assignment.classified_as = _choice(base, "certainty", attribution, "certainty")
     note = f"Certainty: {attribution.get_certainty_display().lower()}."
     if attribution.note:
         note = f"{note} {attribution.note}"
@@ -382,16 +381,18 @@ def pledge_to_linked_art(pledge, *, base_uri: str | None = None) -> dict:
     if pledge.amount is not None:
         promise.attributed_by = _pledged_amount(base, pledge)
     promise.attributed_by = _status(base, pledge)
-    return _serialize(promise)
+    return _factory().toJSON(promise)
 
 
 def _pledged_amount(base: str, pledge):
-    amount = model.MonetaryAmount(value=float(pledge.amount), label=f"{pledge.amount} {pledge.currency}")
+    label = f"{pledge.amount} {pledge.currency}"
+    amount = model.MonetaryAmount(value=float(pledge.amount), label=label)
     found = _coded_instances().get(("Currency", pledge.currency))
     if found:
         amount.currency = model.Currency(found[0], label=found[1])
     else:
-        amount.currency = _concept(base, "currency", pledge.currency, pledge.currency, model.Currency)
+        code = pledge.currency
+        amount.currency = _concept(base, "currency", code, code, model.Currency)
     assignment = model.AttributeAssignment(label="Amount pledged")
     assignment.classified_as = _concept(base, "pledge_attribute", "amount", "Amount pledged")
     assignment.assigned = amount
@@ -402,7 +403,7 @@ def _status(base: str, pledge):
     """The pledge's current status, dated by its latest published status change."""
     assignment = model.AttributeAssignment(label=f"Status: {pledge.get_status_display()}")
     assignment.classified_as = _concept(base, "pledge_attribute", "status", "Pledge status")
-    assignment.assigned = _concept(base, "pledge_status", pledge.status, pledge.get_status_display())
+    assignment.assigned = _choice(base, "pledge_status", pledge, "status")
     change = pledge.status_changes.published().filter(status=pledge.status).latest_first().first()
     if change is not None:
         if span := _timespan(change.date_lower, change.date_upper, change.date):
@@ -427,10 +428,11 @@ def linked_art_document_loader():
     def load(url: str, options=None) -> dict:
         if url.rstrip("/") != LINKED_ART_CONTEXT_URI:
             raise jsonld.JsonLdError(
-                f"Refusing to fetch {url}: only the bundled Linked Art context is available offline.",
+                f"Refusing to fetch {url}: only the bundled Linked Art context is offline.",
                 "jsonld.LoadDocumentError", code="loading document failed",
             )
-        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(linked_art_context())}
+        document = copy.deepcopy(linked_art_context())
+        return {"contextUrl": None, "documentUrl": url, "document": document}
 
     return load
 

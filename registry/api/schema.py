@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    """Describes partner keys in the schema (registered by being defined)."""
+
+    target_class = "registry.api.access.APIKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "`Api-Key <key>` (or send the key alone in `X-API-Key`). "
+                           "Keys are issued to partner institutions by curators.",
+        }
 
 REPORT_EXAMPLES = [
     OpenApiExample(
@@ -14,7 +29,7 @@ REPORT_EXAMPLES = [
             "source": "sbs-2016-03-27-palmyra-retaken",
             "sites": ["palmyra-museum"],
             "occurred": "2015/2016-03",
-            "cause_category": "military-armed-conflict",
+            "cause_category": "vandalism",
             "cause_type": "breaking-smashing",
             "effects": ["cracked-broken-missing-parts"],
             "severity": "severe",

@@ -7,9 +7,9 @@ viewsets call with ``validated_data``.
 
 from __future__ import annotations
 
+from django.urls import reverse as django_reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention,
@@ -26,8 +26,19 @@ RECORD_FIELDS = ["url", "slug", "lifecycle", "version", "created_at", "updated_a
 RECORD_READ_ONLY = ["lifecycle", "created_at", "updated_at", "published_at"]
 
 
+def absolute_url(request, view_name: str, **kwargs) -> str:
+    """A record's API URL without the ``?format=`` of the request that mentions it."""
+    path = django_reverse(view_name, kwargs=kwargs)
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class RecordURLField(serializers.HyperlinkedIdentityField):
+    def get_url(self, obj, view_name, request, format):
+        return absolute_url(request, view_name, slug=obj.slug)
+
+
 def detail_url(basename: str) -> serializers.HyperlinkedIdentityField:
-    return serializers.HyperlinkedIdentityField(view_name=f"api:{basename}-detail", lookup_field="slug")
+    return RecordURLField(view_name=f"api:{basename}-detail", lookup_field="slug")
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -50,7 +61,7 @@ class NameSerializer(serializers.Serializer):
 
 
 class DesignationSerializer(serializers.Serializer):
-    kind = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    kind = serializers.CharField(source="kind.slug", read_only=True)
     reference = serializers.CharField(read_only=True)
     since = serializers.CharField(read_only=True)
     since_earliest = DayKeyField(source="since_lower")
@@ -317,8 +328,7 @@ class TermSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, term) -> str:
-        return reverse("api:term-detail", kwargs={"key": f"{term.vocabulary}/{term.slug}"},
-                       request=self.context.get("request"))
+        return absolute_url(self.context.get("request"), "api:term-detail", key=f"{term.vocabulary}/{term.slug}")
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, QuerySet
+from django.forms import ModelChoiceField
 from django.http import Http404
 from django_filters.views import FilterView
+
+from registry.templatetags.registry_tags import term_label
 
 from .exports import EXPORT_FORMATS, stream_export
 
@@ -66,6 +69,14 @@ class RecordListView(FilterView):
     def export_queryset(self) -> QuerySet:
         """Rows for a download; defaults to the page queryset."""
         return self.get_queryset()
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        # Term choices are vocabulary terms: show them in the reader's language.
+        for field in filterset.form.fields.values():
+            if isinstance(field, ModelChoiceField):
+                field.label_from_instance = term_label
+        return filterset
 
     def get(self, request, *args, **kwargs):
         export_format = kwargs.get("format") or request.GET.get("format", "")

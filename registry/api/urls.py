@@ -1,0 +1,49 @@
+"""The partner API, mounted under /api/ by heritage/urls.py.
+
+/api/v1/…       records, vocabularies and the changes feed
+/api/schema/    OpenAPI 3 schema
+/api/docs/      interactive documentation, served from the project's own static files
+"""
+
+from __future__ import annotations
+
+from django.urls import include, path, reverse
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+from .changes import ChangesView
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("artefacts", views.ArtefactViewSet, basename="artefact")
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("citations", views.CitationViewSet, basename="citation")
+router.register("damage-events", views.DamageEventViewSet, basename="damage-event")
+router.register("damage-reports", views.DamageReportViewSet, basename="damage-report")
+router.register("pledges", views.PledgeViewSet, basename="pledge")
+router.register("pledge-status-changes", views.PledgeStatusChangeViewSet, basename="pledge-status-change")
+router.register("interventions", views.InterventionViewSet, basename="intervention")
+router.register("vocabularies", views.TermViewSet, basename="term")
+
+
+class TermURIRedirect(RedirectView):
+    """Concept URIs in Linked Art documents (/api/v1/terms/<vocabulary>/<slug>/) resolve here."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return reverse("api:term-detail", kwargs={"key": f"{kwargs['vocabulary']}/{kwargs['slug']}"})
+
+
+urlpatterns = [
+    path("v1/changes/", ChangesView.as_view(), name="changes"),
+    path("v1/terms/<slug:vocabulary>/<slug:slug>/", TermURIRedirect.as_view(), name="term-uri"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

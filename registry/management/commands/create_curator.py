@@ -1,0 +1,48 @@
+"""Create a curator: a staff user (not a superuser) in the "curator" group."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from registry import services
+
+PASSWORD_ENV = "CURATOR_PASSWORD"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a curator account: staff, in the curator group, not a superuser. The password comes "
+        f"from --password, else the {PASSWORD_ENV} environment variable, else a prompt."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--password", help=f"Prefer {PASSWORD_ENV} or the prompt: arguments show up in ps.")
+
+    def handle(self, *args, username: str, email: str, password: str | None, **options):
+        if get_user_model().objects.filter(username=username).exists():
+            raise CommandError(f"A user named {username!r} already exists.")
+        password = password or os.environ.get(PASSWORD_ENV) or self._prompt()
+        user = get_user_model()(username=username, email=email)
+        try:
+            validate_password(password, user)
+            user = services.curator_create(username=username, email=email, password=password)
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(self.style.SUCCESS(f"Curator {user.username} created."))
+
+    def _prompt(self) -> str:
+        if not sys.stdin.isatty():
+            raise CommandError(f"No password: pass --password, set {PASSWORD_ENV}, or run in a terminal.")
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("The passwords do not match.")
+        return password

@@ -1,0 +1,286 @@
+"""Reading the partner API: visibility, filters, pagination, formats, conditional requests."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import rdflib
+from rest_framework.throttling import SimpleRateThrottle
+
+from registry import services
+from registry.api import linked_art
+from registry.models import Lifecycle
+from tests import factories as f
+from tests.api_fixtures import api, curator, fresh_throttles, partner_a, partner_b  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def results(response) -> list[dict]:
+    assert response.status_code == 200, response.content[:500]
+    return response.json()["results"]
+
+
+def slugs(response) -> set[str]:
+    return {row["slug"] for row in results(response)}
+
+
+# One builder per list endpoint: makes ``n`` published rows sharing their related records.
+def build_sites(n):
+    for _ in range(n):
+        site = f.HeritageSiteFactory()
+        f.SiteNameFactory(owner=site)
+        f.DesignationFactory(site=site)
+
+
+def build_artefacts(n):
+    site = f.HeritageSiteFactory()
+    for _ in range(n):
+        f.ArtefactFactory(site=site)
+
+
+def build_actors(n):
+    f.ActorFactory.create_batch(n)
+
+
+def build_sources(n):
+    publisher = f.ActorFactory()
+    f.SourceFactory.create_batch(n, publisher=publisher)
+
+
+def build_citations(n):
+    report = f.DamageReportFactory()
+    f.CitationFactory.create_batch(n, damage_report=report, source=report.source)
+
+
+def build_events(n):
+    site = f.HeritageSiteFactory()
+    for _ in range(n):
+        f.AttributionFactory(damage_event=f.DamageEventFactory(sites=[site]))
+
+
+def build_reports(n):
+    site, source = f.HeritageSiteFactory(), f.SourceFactory()
+    for _ in range(n):
+        f.CitationFactory(damage_report=f.DamageReportFactory(sites=[site], source=source), source=source)
+
+
+def build_pledges(n):
+    site, pledger = f.HeritageSiteFactory(), f.ActorFactory()
+    for _ in range(n):
+        f.PledgeStatusChangeFactory(pledge=f.RestorationPledgeFactory(sites=[site], pledger=pledger))
+
+
+def build_status_changes(n):
+    pledge = f.RestorationPledgeFactory()
+    f.PledgeStatusChangeFactory.create_batch(n, pledge=pledge)
+
+
+def build_interventions(n):
+    site = f.HeritageSiteFactory()
+    for _ in range(n):
+        f.InterventionFactory(sites=[site])
+
+
+LISTS = {
+    "sites": build_sites, "artefacts": build_artefacts, "actors": build_actors, "sources": build_sources,
+    "citations": build_citations, "damage-events": build_events, "damage-reports": build_reports,
+    "pledges": build_pledges, "pledge-status-changes": build_status_changes, "interventions": build_interventions,
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(LISTS))
+def test_query_count_does_not_grow_with_rows(api, endpoint, django_assert_max_num_queries):
+    LISTS[endpoint](10)
+    with django_assert_max_num_queries(12):
+        assert len(results(api.get(f"/api/v1/{endpoint}/?page_size=200"))) >= 10
+    LISTS[endpoint](90)
+    with django_assert_max_num_queries(12):
+        assert len(results(api.get(f"/api/v1/{endpoint}/?page_size=200"))) >= 100
+
+
+def test_vocabularies_list_filters_by_vocabulary(api):
+    rows = results(api.get("/api/v1/vocabularies/?vocabulary=site_kind&page_size=200"))
+    assert rows and {row["vocabulary"] for row in rows} == {"site_kind"}
+    assert "museum" in {row["slug"] for row in rows}
+    detail = api.get("/api/v1/vocabularies/site_kind/museum/")
+    assert detail.json()["label"] == "Museum"
+    redirect = api.get("/api/v1/terms/site-kind/museum/")
+    assert redirect.status_code == 301 and redirect["Location"].endswith("/api/v1/vocabularies/site-kind/museum/")
+    assert api.get(redirect["Location"]).json()["slug"] == "museum"
+
+
+def test_anonymous_reads_published_records_only(api, partner_a):
+    published = f.DamageReportFactory()
+    draft = f.DamageReportFactory(lifecycle=Lifecycle.DRAFT)
+    in_review = f.DamageReportFactory(lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution)
+    assert slugs(api.get("/api/v1/damage-reports/")) == {published.slug}
+    assert api.get(f"/api/v1/damage-reports/{draft.slug}/").status_code == 404
+    assert api.get(f"/api/v1/damage-reports/{in_review.slug}/").status_code == 404
+    assert api.get(f"/api/v1/damage-reports/{published.slug}/").json()["title"] == published.title
+
+
+def test_partner_sees_its_own_submissions_but_never_another_partners(partner_a, partner_b):
+    published = f.SourceFactory()
+    own = f.SourceFactory(lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution)
+    others = f.SourceFactory(lifecycle=Lifecycle.DRAFT, submitted_by=partner_b.institution)
+    listed = slugs(partner_a.client.get("/api/v1/sources/"))
+    assert published.slug in listed and own.slug in listed and others.slug not in listed
+    assert partner_a.client.get(f"/api/v1/sources/{own.slug}/").json()["submitted_by"] == partner_a.institution.slug
+    assert partner_a.client.get(f"/api/v1/sources/{others.slug}/").status_code == 404
+    assert partner_b.client.get(f"/api/v1/sources/{own.slug}/").status_code == 404
+
+
+def test_curator_sees_everything(curator):
+    draft = f.ActorFactory(lifecycle=Lifecycle.DRAFT)
+    archived = f.ActorFactory(lifecycle=Lifecycle.ARCHIVED)
+    assert {draft.slug, archived.slug} <= slugs(curator.get("/api/v1/actors/"))
+
+
+def test_sensitive_coordinates_are_coarsened_except_for_curators(api, partner_a, curator):
+    site = f.HeritageSiteFactory(is_sensitive=True, latitude="34.551234", longitude="38.268765")
+    for client in (api, partner_a.client):
+        body = client.get(f"/api/v1/sites/{site.slug}/").json()
+        assert (body["latitude"], body["longitude"], body["coordinates_coarsened"]) == (34.6, 38.3, True)
+        listed = results(client.get("/api/v1/sites/"))[0]
+        assert (listed["latitude"], listed["longitude"]) == (34.6, 38.3)
+    exact = curator.get(f"/api/v1/sites/{site.slug}/").json()
+    assert (exact["latitude"], exact["longitude"], exact["coordinates_coarsened"]) == (34.551234, 38.268765, False)
+
+
+def test_detail_shows_record_metadata_and_readable_edtf_bounds(api):
+    report = f.DamageReportFactory(occurred="2015", observed="-0099/-0001")
+    body = api.get(f"/api/v1/damage-reports/{report.slug}/").json()
+    assert body["url"].endswith(f"/api/v1/damage-reports/{report.slug}/")
+    assert {"slug", "version", "lifecycle", "updated_at"} <= body.keys()
+    assert (body["occurred"], body["occurred_earliest"], body["occurred_latest"]) == ("2015", "2015-01-01", "2015-12-31")
+    assert (body["observed_earliest"], body["observed_latest"]) == ("-0099-01-01", "-0001-12-31")
+    assert body["source"] == report.source.slug and body["sites"] == [s.slug for s in report.sites.all()]
+
+
+def test_event_detail_includes_published_attributions_only(api):
+    event = f.DamageEventFactory()
+    shown = f.AttributionFactory(damage_event=event)
+    f.AttributionFactory(damage_event=event, lifecycle=Lifecycle.DRAFT)
+    body = api.get(f"/api/v1/damage-events/{event.slug}/").json()
+    assert [a["actor"] for a in body["attributions"]] == [shown.actor.slug]
+
+
+def test_pledge_detail_nests_its_published_status_history(api):
+    pledge = f.RestorationPledgeFactory()
+    change = f.PledgeStatusChangeFactory(pledge=pledge, status="in_progress", date="2017-02")
+    f.PledgeStatusChangeFactory(pledge=pledge, status="fulfilled", lifecycle=Lifecycle.DRAFT)
+    history = api.get(f"/api/v1/pledges/{pledge.slug}/").json()["status_history"]
+    assert [(h["slug"], h["status"], h["date_earliest"]) for h in history] == [(change.slug, "in_progress", "2017-02-01")]
+
+
+def test_lists_use_the_public_filtersets(api):
+    damascus = f.HeritageSiteFactory(name="Damascus citadel", country="SY")
+    f.HeritageSiteFactory(name="Hatra", country="IQ")
+    assert slugs(api.get("/api/v1/sites/?q=citadel")) == {damascus.slug}
+    assert slugs(api.get("/api/v1/sites/?country=SY")) == {damascus.slug}
+    bad = api.get("/api/v1/sites/?country=XX")
+    assert bad.status_code == 400 and "country" in bad.json()["errors"]
+
+
+def test_ordering_and_cursor_pages_cover_every_record_once(api):
+    made = [f.ActorFactory(name=name).slug for name in ("Delta", "Alpha", "Echo", "Charlie", "Bravo")]
+    seen, url = [], "/api/v1/actors/?ordering=name&page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [row["name"] for row in body["results"]]
+        url = body["next"]
+    assert seen == ["Alpha", "Bravo", "Charlie", "Delta", "Echo"] and len(made) == 5
+    descending = [row["name"] for row in results(api.get("/api/v1/actors/?ordering=-name"))]
+    assert descending == sorted(descending, reverse=True)
+
+
+def test_ordering_by_a_date_with_open_bounds_pages_through_all(api):
+    for made in ("", "2001", "-0099", "1900", ""):
+        f.ArtefactFactory(made=made)
+    seen, url = [], "/api/v1/artefacts/?ordering=date&page_size=2"
+    while url:
+        body = api.get(url).json()
+        seen += [row["made"] for row in body["results"]]
+        url = body["next"]
+    assert seen == ["", "", "-0099", "1900", "2001"]
+
+
+def test_csv_format_gives_one_row_per_record(api):
+    f.ActorFactory(name="Directorate of Antiquities")
+    response = api.get("/api/v1/actors/?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["name"] for row in rows] == ["Directorate of Antiquities"]
+    assert rows[0]["url"].endswith("/api/v1/actors/" + rows[0]["slug"] + "/")
+
+
+def test_geojson_for_sites_list_and_detail(api):
+    site = f.HeritageSiteFactory(is_sensitive=True, latitude="34.551234", longitude="38.268765")
+    collection = json.loads(api.get("/api/v1/sites/?format=geojson").content)
+    assert collection["type"] == "FeatureCollection"
+    assert collection["features"][0]["geometry"] == {"type": "Point", "coordinates": [38.3, 34.6]}
+    detail = api.get(f"/api/v1/sites/{site.slug}/?format=geojson")
+    assert detail["Content-Type"].startswith("application/geo+json")
+    assert json.loads(detail.content)["properties"]["slug"] == site.slug
+
+
+@pytest.mark.parametrize("endpoint,factory", [
+    ("sites", f.HeritageSiteFactory), ("artefacts", f.ArtefactFactory),
+    ("damage-events", f.DamageEventFactory), ("pledges", f.RestorationPledgeFactory),
+])
+def test_jsonld_is_linked_art_that_parses_as_rdf(api, settings, endpoint, factory):
+    settings.REGISTRY_BASE_URI = "https://registry.example.org"
+    record = factory()
+    response = api.get(f"/api/v1/{endpoint}/{record.slug}/?format=jsonld")
+    assert response["Content-Type"].startswith("application/ld+json")
+    document = json.loads(response.content)
+    subject = rdflib.URIRef(f"https://registry.example.org/api/v1/{endpoint}/{record.slug}/")
+    assert document["id"] == str(subject)
+    assert (subject, None, None) in linked_art.to_rdf_graph(document)
+    # rdflib's own JSON-LD parser too, given the bundled context instead of the remote one.
+    offline = dict(document, **{"@context": linked_art.linked_art_context()["@context"]})
+    graph = rdflib.Graph().parse(data=json.dumps(offline), format="json-ld")
+    assert (subject, rdflib.RDF.type, None) in graph
+
+
+def test_jsonld_is_offered_on_details_only(api):
+    f.ActorFactory()
+    assert api.get("/api/v1/sites/?format=jsonld").status_code == 404
+    actor = f.ActorFactory()
+    assert api.get(f"/api/v1/actors/{actor.slug}/?format=jsonld").status_code == 404
+
+
+def test_conditional_get_on_detail(api):
+    site = f.HeritageSiteFactory()
+    first = api.get(f"/api/v1/sites/{site.slug}/")
+    assert first["ETag"] and first["Last-Modified"]
+    assert {"Authorization", "Accept-Language"} <= {v.strip() for v in first["Vary"].split(",")}
+    again = api.get(f"/api/v1/sites/{site.slug}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    since = api.get(f"/api/v1/sites/{site.slug}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+    services.record_update(record=site, fields={"description": "Changed."})
+    changed = api.get(f"/api/v1/sites/{site.slug}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_conditional_get_on_list_and_variants(api, partner_a):
+    f.ActorFactory()
+    first = api.get("/api/v1/actors/")
+    assert api.get("/api/v1/actors/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    # A partner may see other rows for the same URL: never the anonymous validator.
+    assert partner_a.client.get("/api/v1/actors/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert api.get("/api/v1/actors/?format=csv", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    f.ActorFactory()
+    assert api.get("/api/v1/actors/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_anonymous_reads_are_throttled(api, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "100/min"})
+    codes = [api.get("/api/v1/actors/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert "detail" in api.get("/api/v1/actors/").json()
