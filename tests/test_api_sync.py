@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ def feed(client, url) -> list[dict]:
 
 def test_sync_round_trip_sees_changes_and_withdrawals(api, curator):
     changed, archived, untouched = f.HeritageSiteFactory(), f.DamageReportFactory(), f.ActorFactory()
-    mark = timezone.now().isoformat()
+    mark = quote(timezone.now().isoformat())
     response = curator.patch(f"/api/v1/sites/{changed.slug}/", {"description": "Now a ruin.", "version": 1},
                              format="json")
     assert response.status_code == 200

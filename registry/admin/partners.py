@@ -69,6 +69,10 @@ class PartnerInstitutionAdmin(HistoryAdmin):
             (_("Change"), {"fields": ["change_reason"]}),
         ]
 
+    def get_inlines(self, request, obj):
+        # A new partner has no keys yet; they are created under API keys once it exists.
+        return self.inlines if obj is not None else []
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = PartnerAddForm
