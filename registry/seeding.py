@@ -279,7 +279,7 @@ def _load_entry(section: Section, entry: SeedEntry, summary: SeedSummary, user) 
         _sync_citations(record, citations, summary, user=user, reason=reason)
         changed = _publish(record, user=user, reason=reason) or changed
         summary.add(section.label, "updated" if changed else "unchanged")
-    _sync_children(record, data, summary, reason=reason)
+    _sync_children(record, data, summary, user=user, reason=reason)
     if isinstance(record, RestorationPledge):
         _sync_status_changes(record, data.get("status_changes") or [], summary, user=user, reason=reason)
 
@@ -365,7 +365,7 @@ def _sync_status_changes(pledge: RestorationPledge, items, summary: SeedSummary,
 # Names, designations and identifiers: plain rows with history, not records.
 
 
-def _sync_children(record: Record, data: Mapping[str, Any], summary: SeedSummary, *, reason: str) -> None:
+def _sync_children(record: Record, data: Mapping[str, Any], summary: SeedSummary, *, user, reason: str) -> None:
     for index, item in enumerate(data.get("names") or []):
         with _prefixed(f"names[{index}]"):
             if not hasattr(record, "names"):
@@ -373,22 +373,23 @@ def _sync_children(record: Record, data: Mapping[str, Any], summary: SeedSummary
             name_model = record.names.model
             lookup = {"owner": record, "language": str(item.get("language", "")), "name": str(item.get("name", ""))}
             values = {"name_type": item.get("name_type", name_model._meta.get_field("name_type").default)}
-            summary.add(str(name_model._meta.verbose_name), _sync_row(name_model, lookup, values, reason))
+            summary.add(str(name_model._meta.verbose_name), _sync_row(name_model, lookup, values, user, reason))
     for index, item in enumerate(data.get("designations") or []):
         with _prefixed(f"designations[{index}]"):
             values, _m2m = resolve(Designation, item, skip={"kind", "reference"})
             kind = _lookup(Designation._meta.get_field("kind"), item.get("kind"))
             lookup = {"site": record, "kind": kind, "reference": str(item.get("reference", ""))}
             values = {"since": "", "until": "", "note": "", **values}
-            summary.add("designation", _sync_row(Designation, lookup, values, reason))
+            summary.add("designation", _sync_row(Designation, lookup, values, user, reason))
     for index, item in enumerate(data.get("identifiers") or []):
         with _prefixed(f"identifiers[{index}]"):
             owner = "site" if isinstance(record, HeritageSite) else "artefact"
             lookup = {owner: record, "scheme": str(item.get("scheme", "")), "value": str(item.get("value", ""))}
-            summary.add("external identifier", _sync_row(ExternalIdentifier, lookup, {}, reason))
+            summary.add("external identifier", _sync_row(ExternalIdentifier, lookup, {}, user, reason))
 
 
-def _sync_row(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], reason: str) -> str:
+def _sync_row(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], user, reason: str) -> str:
+    """Create or update one part of a record, matched on ``lookup``; saved only if it differs."""
     row = model._default_manager.filter(**lookup).first()
     if row is None:
         row, outcome = model(**lookup, **values), "created"
@@ -398,8 +399,6 @@ def _sync_row(model: type[models.Model], lookup: dict[str, Any], values: dict[st
         for name, value in values.items():
             setattr(row, name, value)
         outcome = "updated"
-    row.full_clean()
-    row._change_reason = reason
-    row.save()
+    services.history_save(instance=row, user=user, reason=reason)
     return outcome
 

@@ -15,8 +15,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from registry.models import (
-    Actor, Artefact, Attribution, DamageEvent, DamageReport, HeritageSite, Lifecycle,
-    PledgeStatus, PledgeStatusChange, QuantityPrecision, Record, RestorationPledge, Source,
+    Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Lifecycle,
+    PledgeStatus, PledgeStatusChange, QuantityPrecision, Record, RestorationPledge, SiteName, Source,
 )
 from registry.seeding import QUOTE_MAX_WORDS, SEEDS_DIR
 
@@ -186,6 +186,98 @@ def test_seed_quotes_appear_verbatim_in_the_seed_document():
     assert len(quotes) >= 15
     missing = [quote for quote in quotes if " ".join(quote.split()) not in text]
     assert missing == []
+
+
+def seed_paragraphs() -> dict[int, str]:
+    """The document's paragraphs, numbered as seeds/README.md counts them.
+
+    Blocks are separated by blank lines; the headline and the standfirst are
+    not counted, and counting stops at the page's closing matter ("Share").
+    """
+    blocks = [" ".join(block.split()) for block in SEED_DOCUMENT.read_text(encoding="utf-8").split("\n\n")]
+    blocks = [block for block in blocks if block]
+    body = blocks[2:]
+    end = next(i for i, block in enumerate(body) if block.startswith("Share"))
+    return dict(enumerate(body[:end], start=1))
+
+
+def test_every_paragraph_is_cited_and_every_quote_is_in_its_paragraph(seeded):
+    if not SEED_DOCUMENT.exists():
+        pytest.skip(f"seed document not found at {SEED_DOCUMENT} (shared/ is not beside the project)")
+    paragraphs = seed_paragraphs()
+    assert len(paragraphs) == 15
+    assert paragraphs[15].startswith('"Palmyra has been liberated.')
+
+    citations = list(Citation.objects.published().select_related("source"))
+    misplaced = [
+        (citation.locator, citation.quote) for citation in citations
+        if " ".join(citation.quote.split()) not in paragraphs[int(citation.locator.removeprefix("para. "))]
+    ]
+    assert misplaced == []
+    assert {c.source.slug for c in citations} == {"sbs-news-palmyra-retaken-2016-03-27"}
+    uncited = set(paragraphs) - {int(c.locator.removeprefix("para. ")) for c in citations}
+    assert uncited == set()
+
+
+def test_every_actor_the_report_names_is_recorded(seeded):
+    names = {
+        actor.slug: {(n.name, n.language) for n in actor.names.all()}
+        for actor in Actor.objects.published().prefetch_related("names")
+    }
+    assert {
+        "islamic-state", "syrian-arab-army", "syrian-arab-army-general-command", "desert-falcons",
+        "syrian-observatory-for-human-rights", "rami-abdulrahman", "bashar-al-assad", "syrian-state-television",
+        "russian-armed-forces", "dgam", "mamoun-abdelkarim", "reuters", "australian-associated-press", "sbs-news",
+    } <= set(names)
+    assert ("صقور الصحراء", "ar") in names["desert-falcons"]
+    assert ("ISIL", "en") in names["islamic-state"]
+    assert Actor.objects.get(slug="syrian-arab-army-general-command").affiliation.slug == "syrian-arab-army"
+
+
+@pytest.mark.parametrize(("locator", "quote", "speaker"), [
+    ("para. 3", "seized the desert city last year", "australian-associated-press"),
+    ("para. 3", "driven Islamic State fighters out of Palmyra", "syrian-arab-army-general-command"),
+    ("para. 4", "restored security and stability to the city", "syrian-arab-army-general-command"),
+    ("para. 5", "still clashes on the eastern edge of Palmyra", "syrian-observatory-for-human-rights"),
+    ("para. 7", "hitting dozens of vehicles on the roads leading east", "syrian-state-television"),
+    ("para. 9", "a three-week campaign by the army and its allies", "australian-associated-press"),
+    ("para. 11", "400 IS fighters died in the battle for Palmyra", "rami-abdulrahman"),
+    ("para. 12", "around 180 government soldiers and allied fighters were also killed",
+     "syrian-observatory-for-human-rights"),
+    ("para. 15", "Palmyra has been liberated", "mamoun-abdelkarim"),
+])
+def test_occupation_recapture_and_fighting_are_cited_on_palmyra(seeded, locator, quote, speaker):
+    palmyra = HeritageSite.objects.get(slug="palmyra")
+    citation = palmyra.citations.published().get(quote=quote)
+    assert (citation.locator, citation.speaker.slug) == (locator, speaker)
+
+
+def test_palmyra_description_keeps_the_reports_numbers_and_dates(seeded):
+    description = HeritageSite.objects.get(slug="palmyra").description
+    assert "seized the city in 2015" in description
+    assert "27 March 2016" in description
+    # The report gives 400 as a figure and 180 as "around": neither more nor less certain here.
+    assert "at 400 IS fighters" in description and "around 180" in description
+
+
+def test_sources_are_dated_no_more_precisely_than_the_report(seeded):
+    dates = dict(Source.objects.values_list("slug", "published"))
+    assert dates["syrian-state-tv-palmyra-2016-03-27"] == "2016-03-27"  # "on Sunday morning"
+    assert dates["reuters-interview-abdelkarim-2016-03-27"] == "2016-03-27"  # "on Sunday"
+    assert dates["dgam-director-statements-2016-03"] == "2016-03-21/2016-03-27"  # "this week"
+    assert dates["sohr-statements-palmyra-2016-03-27"] == "2016-03-27?"  # not dated by the report
+
+
+def test_citadel_photo_caption_is_cited(seeded):
+    citadel = HeritageSite.objects.get(slug="palmyra-citadel")
+    quotes = {c.quote: c.locator for c in citadel.citations.published()}
+    assert quotes["Desert Falcons militia burn the ISIL flag"] == "para. 1"
+    assert quotes["taken over from the terrorists"] == "para. 2"
+
+
+def test_parts_of_records_are_saved_with_the_loaders_reason(seeded):
+    name = SiteName.objects.get(owner__slug="palmyra", language="ar")
+    assert name.history.get().history_change_reason == "Loaded from seeds/palmyra-2016/sites.yaml"
 
 
 def test_second_run_changes_nothing(seeded):
