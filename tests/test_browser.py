@@ -135,9 +135,9 @@ def test_arabic_layout_and_keyboard_language_switcher(page, screenshot_dir):
     assert page.locator("html").get_attribute("dir") == "ltr"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
-    page.get_by_label("Language").focus()
+    page.get_by_label("Language", exact=True).focus()
     page.keyboard.press("ArrowDown")  # English → العربية
-    page.get_by_label("Language").press("Tab")
+    page.get_by_label("Language", exact=True).press("Tab")
     page.keyboard.press("Enter")  # the focused "Change language" button
     page.wait_for_function("document.documentElement.dir === 'rtl'")
     assert page.locator("html").get_attribute("lang") == "ar"
@@ -147,7 +147,7 @@ def test_arabic_layout_and_keyboard_language_switcher(page, screenshot_dir):
     page.goto("/sites/palmyra/")
     assert page.locator("h1").inner_text() == "تدمر"
     shoot(page, screenshot_dir, "site-detail-ar")
-    page.get_by_label("اللغة").select_option("en")
+    page.get_by_label("اللغة", exact=True).select_option("en")
     page.get_by_role("button", name="تغيير اللغة").click()
     page.wait_for_function("document.documentElement.dir === 'ltr'")
 
