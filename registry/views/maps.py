@@ -17,6 +17,8 @@ def map_context(sites) -> dict:
         "points": map_points(sites),
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "map_center": settings.MAP_DEFAULT_CENTER,
+        "map_zoom": settings.MAP_DEFAULT_ZOOM,
     }
 
 

@@ -7,7 +7,9 @@
   var data = document.getElementById("map-points");
   if (!element || !data || typeof L === "undefined") { return; }
   var points = JSON.parse(data.textContent);
-  var map = L.map(element, { scrollWheelZoom: false }).setView([34.55, 38.27], 5);
+  // The view before any marker is placed, from settings (MAP_DEFAULT_CENTER, MAP_DEFAULT_ZOOM).
+  var center = (element.dataset.center || "0,0").split(",").map(Number);
+  var map = L.map(element, { scrollWheelZoom: false }).setView(center, Number(element.dataset.zoom) || 2);
   if (element.dataset.tileUrl) {
     L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
   }
