@@ -7,17 +7,25 @@ from collections.abc import Callable
 
 import pytest
 from django import forms
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from registry import services
 from registry.models import (
-    APIKey, Citation, DamageReport, HeritageSite, Lifecycle, PartnerInstitution, SiteName, Term,
+    CITATION_TARGETS, APIKey, Citation, DamageReport, ExternalIdentifier, HeritageSite, Lifecycle,
+    PartnerInstitution, Record, SiteName, Term,
 )
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.admin_urls")]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Every test makes a curator; the production hasher is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -382,3 +390,220 @@ def test_changelist_query_count_does_not_grow_with_rows(curator_client, django_a
     with django_assert_max_num_queries(CHANGELIST_QUERY_BOUND):
         response = curator_client.get(url(model_name, "changelist"))
     assert response.context["cl"].result_count >= 20
+
+
+# Every record model, as a curator: each lifecycle action, delete, history.
+
+RECORD_FACTORIES: dict[str, Callable] = {
+    "heritagesite": f.HeritageSiteFactory,
+    "artefact": f.ArtefactFactory,
+    "actor": f.ActorFactory,
+    "source": f.SourceFactory,
+    "citation": f.CitationFactory,
+    "damageevent": f.DamageEventFactory,
+    "attribution": f.AttributionFactory,
+    "damagereport": f.DamageReportFactory,
+    "restorationpledge": f.RestorationPledgeFactory,
+    "pledgestatuschange": f.PledgeStatusChangeFactory,
+    "intervention": f.InterventionFactory,
+}
+
+
+def cite(record, **fields) -> Citation:
+    """A citation backing ``record``, whatever kind of record it is."""
+    (target,) = [name for name in CITATION_TARGETS if Citation._meta.get_field(name).related_model is type(record)]
+    return f.CitationFactory(**{"damage_report": None, target: record, **fields})
+
+
+def draft_with_evidence(model_name: str):
+    record = RECORD_FACTORIES[model_name](lifecycle=Lifecycle.DRAFT)
+    if isinstance(record, services.CLAIM_MODELS):
+        cite(record, lifecycle=Lifecycle.DRAFT)
+    return record
+
+
+def test_every_record_model_is_covered():
+    registered = {model._meta.model_name for model in admin.site._registry if issubclass(model, Record)}
+    assert registered == set(RECORD_FACTORIES)
+    assert {model._meta.model_name for model in admin.site._registry if model._meta.app_label == "registry"} == set(
+        EXISTING)
+
+
+@pytest.mark.parametrize("model_name", list(RECORD_FACTORIES))
+def test_each_lifecycle_action_on_every_record_model(curator_client, curator, model_name):
+    record = draft_with_evidence(model_name)
+    steps = [
+        ("submit_for_review", Lifecycle.IN_REVIEW, "Submitted for review"),
+        ("publish", Lifecycle.PUBLISHED, "Published"),
+        ("retract", Lifecycle.RETRACTED, "Retracted"),
+        ("archive", Lifecycle.ARCHIVED, "Archived"),
+        ("return_to_draft", Lifecycle.DRAFT, "Returned to draft"),
+    ]
+    for action, lifecycle, verb in steps:
+        response = run_action(curator_client, model_name, action, record)
+        assert f"{verb}: 1 record." in messages_of(response), (action, messages_of(response))
+        record.refresh_from_db()
+        assert record.lifecycle == lifecycle, action
+        latest = record.history.first()
+        assert (latest.lifecycle, latest.history_user, latest.history_change_reason) == (lifecycle, curator, verb)
+    assert record.history.count() >= len(steps) + 1
+
+
+@pytest.mark.parametrize("model_name", list(RECORD_FACTORIES))
+def test_delete_archives_every_record_model_and_keeps_its_history(curator_client, curator, model_name):
+    record = RECORD_FACTORIES[model_name]()
+    model = type(record)
+    history_before = record.history.count()
+    page = curator_client.get(url(model_name, "changelist"))
+    assert "delete_selected" not in [c[0] for c in page.context["action_form"].fields["action"].choices]
+
+    response = curator_client.post(url(model_name, "delete", record.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    record = model.objects.get(pk=record.pk)
+    assert record.lifecycle == Lifecycle.ARCHIVED
+    assert record.history.count() == history_before + 1
+    assert record.history.first().history_user == curator
+    assert not model.objects.published().filter(pk=record.pk).exists()
+
+
+@pytest.mark.parametrize("model_name", ["term", "partnerinstitution", "apikey"])
+def test_rows_without_a_lifecycle_cannot_be_deleted(curator_client, model_name):
+    row = EXISTING[model_name][0]()
+    assert curator_client.post(url(model_name, "delete", row.pk), {"post": "yes"}).status_code == 403
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_history_page_shows_who_and_why_and_cannot_revert(curator_client):
+    site = f.HeritageSiteFactory(name="Palmyra")
+    page = curator_client.get(url("heritagesite", "change", site.pk))
+    curator_client.post(url("heritagesite", "change", site.pk), form_data(
+        page, name="Palmyra (Tadmur)", change_reason="Arabic toponym added to the name"))
+    history = curator_client.get(url("heritagesite", "history", site.pk)).content.decode()
+    assert "Arabic toponym added to the name" in history and "nour" in history
+    version = site.history.last()
+    revert_url = reverse("admin:registry_heritagesite_simple_history", args=[site.pk, version.history_id])
+    assert curator_client.post(revert_url, {}).status_code == 403
+    site.refresh_from_db()
+    assert site.name == "Palmyra (Tadmur)"
+
+
+# Inlines: record rows archive, parts of records are never removed, stale rows are refused.
+
+def test_names_designations_and_identifiers_offer_no_delete_and_keep_their_rows(curator_client):
+    site = f.HeritageSiteFactory()
+    name = SiteName.objects.create(owner=site, name="تدمر", language="ar")
+    designation = f.DesignationFactory(site=site)
+    identifier = ExternalIdentifier.objects.create(site=site, scheme="unesco", value="23")
+    page = curator_client.get(url("heritagesite", "change", site.pk))
+    for prefix in ("names", "designations", "identifiers"):
+        inline = next(i for i in page.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+        assert not inline.formset.can_delete, prefix
+    data = form_data(page, **{f"{p}-0-DELETE": "on" for p in ("names", "designations", "identifiers")})
+    assert curator_client.post(url("heritagesite", "change", site.pk), data).status_code == 302
+    for row in (name, designation, identifier):
+        assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_correcting_a_name_in_place_keeps_the_old_value_in_its_history(curator_client, curator):
+    site = f.HeritageSiteFactory()
+    name = SiteName.objects.create(owner=site, name="Tadmor", language="ar-Latn")
+    page = curator_client.get(url("heritagesite", "change", site.pk))
+    curator_client.post(url("heritagesite", "change", site.pk), form_data(
+        page, **{"names-0-name": "Tadmur", "change_reason": "transliteration"}))
+    name.refresh_from_db()
+    assert name.name == "Tadmur"
+    assert [h.name for h in name.history.all()] == ["Tadmur", "Tadmor"]
+    assert (name.history.first().history_user, name.history.first().history_change_reason) == (
+        curator, "transliteration")
+
+
+def test_stale_inline_citation_is_refused_and_nothing_is_saved(curator_client):
+    citation = f.CitationFactory(quote="badly damaged")
+    report = citation.damage_report
+    page = curator_client.get(url("damagereport", "change", report.pk))
+    services.record_update(record=Citation.objects.get(pk=citation.pk), fields={"quote": "several smashed"})
+    response = curator_client.post(url("damagereport", "change", report.pk), form_data(
+        page, **{"citations-0-quote": "toppled and damaged"}))
+    assert response.status_code == 200
+    assert "changed by someone else" in response.content.decode()
+    citation.refresh_from_db()
+    assert (citation.quote, citation.version) == ("several smashed", 2)
+
+
+def test_pledge_page_links_to_a_new_status_change_for_it(curator_client):
+    pledge = f.RestorationPledgeFactory(title="Restore the damaged monuments")
+    page = curator_client.get(url("restorationpledge", "change", pledge.pk)).content.decode()
+    link = f"{url('pledgestatuschange', 'add')}?pledge={pledge.pk}"
+    assert link in page
+    add_form = curator_client.get(link).context["adminform"].form
+    assert str(add_form["pledge"].value()) == str(pledge.pk)
+
+
+# Bad input: reported on the field to fix, nothing stored changes.
+
+@pytest.mark.parametrize(("model_name", "factory", "changes", "field"), [
+    ("restorationpledge", f.RestorationPledgeFactory, {"amount": "-5", "currency": "USD"}, "amount"),
+    ("restorationpledge", f.RestorationPledgeFactory, {"amount": "250000", "currency": ""}, "currency"),
+    ("heritagesite", lambda: f.HeritageSiteFactory(latitude=None, longitude=None),
+     {"latitude": "34.551", "longitude": ""}, "longitude"),
+    ("heritagesite", f.HeritageSiteFactory, {"longitude": "181"}, "longitude"),
+    ("source", f.SourceFactory, {"url": "", "archive_url": "https://web.archive.org/web/2016/x"}, "url"),
+    ("artefact", f.ArtefactFactory, {"quantity_precision": "exact", "quantity": ""}, "quantity"),
+    ("damagereport", f.DamageReportFactory, {"quantity_precision": "vague", "quantity_phrase": ""},
+     "quantity_phrase"),
+    ("pledgestatuschange", f.PledgeStatusChangeFactory, {"date": "last year"}, "date"),
+])
+def test_rule_broken_across_fields_is_reported_on_the_field_to_fix(curator_client, model_name, factory, changes, field):
+    row = factory()
+    model = type(row)
+    stored = model.objects.filter(pk=row.pk).values().get()
+    page = curator_client.get(url(model_name, "change", row.pk))
+    response = curator_client.post(url(model_name, "change", row.pk), form_data(page, **changes))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert field in form.errors, form.errors
+    assert not form.non_field_errors()
+    assert {name: str(form[name].value() or "") for name in changes} == changes  # what was typed is kept
+    assert model.objects.filter(pk=row.pk).values().get() == stored
+
+
+# Search: a record is found by the names, in any language, of what it is about.
+
+def _arabic_name(owner, name: str):
+    return type(owner).names.rel.related_model.objects.create(owner=owner, name=name, language="ar")
+
+
+def _search_case(model_name: str):
+    """(the row that must be found, with an Arabic name somewhere in its relations, the query)."""
+    site = f.HeritageSiteFactory(name="Palmyra")
+    _arabic_name(site, "تدمر")
+    actor = f.ActorFactory(name="Mamoun Abdelkarim")
+    _arabic_name(actor, "مأمون عبد الكريم")
+    artefact = f.ArtefactFactory(name="Lion of Al-lat")
+    _arabic_name(artefact, "أسد اللات")
+    if model_name == "actor":
+        return actor, "عبد الكريم"
+    if model_name == "artefact":
+        return f.ArtefactFactory(name="Display cases", site=site), "تدمر"
+    if model_name in ("damageevent", "damagereport"):
+        record = RECORD_FACTORIES[model_name](title="Statues toppled")
+        record.artefacts.set([artefact])
+        return record, "أسد"
+    if model_name == "restorationpledge":
+        return f.RestorationPledgeFactory(title="Restore the monuments", pledger=actor), "مأمون"
+    if model_name == "source":
+        return f.SourceFactory(title="Interview", author=actor), "مأمون"
+    if model_name == "citation":
+        return f.CitationFactory(quote="pledged to restore", speaker=actor), "مأمون"
+    raise ValueError(model_name)
+
+
+@pytest.mark.parametrize("model_name", [
+    "actor", "artefact", "damageevent", "damagereport", "restorationpledge", "source", "citation",
+])
+def test_search_finds_records_by_alternative_names_in_any_language(curator_client, model_name):
+    expected, query = _search_case(model_name)
+    RECORD_FACTORIES[model_name]()  # a row that must not match
+    response = curator_client.get(url(model_name, "changelist"), {"q": query})
+    assert [row.pk for row in response.context["cl"].result_list] == [expected.pk]

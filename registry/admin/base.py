@@ -34,22 +34,17 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
-class RecordAdminForm(ChangeReasonForm):
+class VersionCheckMixin:
     """Carries the version the record had when the form was loaded.
 
     If someone else saved the record since, ``clean()`` refuses the form: the
     curator sees the error above what they typed, and nothing is written.
     """
 
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["loaded_version"].initial = self.instance.version
-        if "slug" in self.fields:
-            self.fields["slug"].required = False
-            self.fields["slug"].help_text = _("Leave empty to make one from the name or title.")
 
     def clean(self):
         cleaned = super().clean()
@@ -61,6 +56,40 @@ class RecordAdminForm(ChangeReasonForm):
                 raise ValidationError(str(services.StaleVersionError(
                     record=self.instance, expected=expected, current=current)), code="stale")
         return cleaned
+
+
+class RecordAdminForm(VersionCheckMixin, ChangeReasonForm):
+    """The change form of a record: version check, change reason, optional slug.
+
+    ``field_rules`` lets a model's form report a rule that spans two fields
+    (kept in the database as a constraint) on the field the curator must fix,
+    instead of above the form.
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _("Leave empty to make one from the name or title.")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, message in self.field_rules(cleaned):
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+    def field_rules(self, cleaned: dict) -> list[tuple[str, str]]:
+        """(field, message) for each broken rule; none by default."""
+        return []
+
+
+class RecordInlineForm(VersionCheckMixin, forms.ModelForm):
+    """An inline row that is itself a record keeps the same stale-edit check."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 def change_reason(form: forms.Form | None, default: str) -> str:
@@ -110,28 +139,35 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         """Inline rows go through services too; Record rows are archived, not deleted.
 
-        Names, designations and identifiers are parts of the record they sit in
-        (they have no lifecycle of their own), so removing one from an inline is
-        a real delete; their own history keeps the removed row.
+        Names, designations and identifiers are parts of the record they sit in;
+        their inlines offer no "delete" (a wrong one is corrected in place, and
+        its history keeps the old value), so no curator action removes a row.
         """
         reason = change_reason(form, _("Edited in the admin"))
         instances = formset.save(commit=False)
+        versions = {
+            id(inline_form.instance): inline_form.cleaned_data.get("loaded_version")
+            for inline_form in formset.forms if hasattr(inline_form, "cleaned_data")
+        }
         for obj in formset.deleted_objects:
-            if isinstance(obj, Record):
-                services.record_archive(record=obj, user=request.user, reason=reason)
-            else:
-                services.record_part_delete(part=obj, user=request.user, reason=reason)
+            if not isinstance(obj, Record):
+                # Only record inlines offer "delete", and for them it archives.
+                raise PermissionDenied
+            services.record_archive(record=obj, user=request.user, reason=reason)
         for obj in instances:
             if isinstance(obj, Record):
-                self.save_inline_record(obj, request=request, reason=reason)
+                self.save_inline_record(obj, request=request, reason=reason, expected_version=versions.get(id(obj)))
             else:
                 services.history_save(instance=obj, user=request.user, reason=reason)
         formset.save_m2m()
 
-    def save_inline_record(self, obj: Record, *, request, reason: str) -> None:
+    def save_inline_record(self, obj: Record, *, request, reason: str, expected_version: int | None = None) -> None:
         if isinstance(obj, Citation) and not obj.slug:
             obj.slug = services.unique_slug(model=type(obj), text=f"{obj.source.slug}-on-{obj.target.slug}")
-        services.record_save(record=obj, user=request.user, reason=reason)
+        services.record_save(
+            record=obj, user=request.user, reason=reason,
+            expected_version=expected_version if obj.pk is not None else None,
+        )
 
 
 def _run_on_each(modeladmin, request, queryset, *, verb: str, service) -> None:
@@ -260,14 +296,19 @@ class RecordAdmin(HistoryAdmin):
 
 
 class RecordInlineMixin:
-    """Inline rows that are Records: created as drafts, published with their claim."""
+    """Inline rows that are Records: created as drafts, published with their claim.
 
+    Removing one archives it (see ``HistoryAdmin.save_formset``); an edit made
+    on a stale page is refused like any other.
+    """
+
+    form = RecordInlineForm
     readonly_fields = ("lifecycle",)
     extra = 0
 
 
 class CitationInlineBase(RecordInlineMixin, admin.TabularInline):
-    fields = ("source", "quote", "locator", "speaker", "stance", "lifecycle")
+    fields = ("source", "quote", "locator", "speaker", "stance", "lifecycle", "loaded_version")
     autocomplete_fields = ("source", "speaker")
     verbose_name_plural = _("citations (removing one archives it)")
 
@@ -290,6 +331,6 @@ def list_select(model: type[models.Model], *names: str) -> list[str]:
 
 
 __all__ = [
-    "HistoryAdmin", "Lifecycle", "RecordAdmin", "RecordAdminForm", "RecordInlineMixin", "archive",
+    "HistoryAdmin", "Lifecycle", "RecordAdmin", "RecordAdminForm", "RecordInlineForm", "RecordInlineMixin", "archive",
     "change_reason", "citation_inline", "list_select", "publish", "retract", "submit_for_review",
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Attribution, DamageEvent, DamageReport
 
 from .base import RecordAdmin, RecordInlineMixin, citation_inline, list_select
+from .places import QuantityAdminForm
 
 DAMAGE_FIELDS = ["cause_category", "cause_type", "effects", "severity", "extent"]
 
@@ -16,7 +17,7 @@ class AttributionInline(RecordInlineMixin, admin.TabularInline):
     """Who is held responsible; cite each attribution on its own page before publishing it."""
 
     model = Attribution
-    fields = ["actor", "certainty", "note", "lifecycle"]
+    fields = ["actor", "certainty", "note", "lifecycle", "loaded_version"]
     autocomplete_fields = ["actor"]
     show_change_link = True
     verbose_name_plural = _("attributions of responsibility (removing one archives it)")
@@ -30,7 +31,10 @@ class DamageEventAdmin(RecordAdmin):
     list_display = ["title", "occurred", "severity", "cause_category", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "severity", "extent", "cause_category", "sites__country", "submitted_by"]
     list_select_related = list_select(DamageEvent, "cause_category")
-    search_fields = ["title", "slug", "sites__name", "sites__names__name", "artefacts__name"]
+    search_fields = [
+        "title", "slug", "sites__name", "sites__names__name", "artefacts__name", "artefacts__names__name",
+        "attributions__actor__name", "attributions__actor__names__name",
+    ]
     autocomplete_fields = ["sites", "artefacts", *DAMAGE_FIELDS[:3]]
     fieldsets = [
         (None, {"fields": ["title", "occurred", "sites", "artefacts", "description"]}),
@@ -52,10 +56,14 @@ class AttributionAdmin(RecordAdmin):
 
 @admin.register(DamageReport)
 class DamageReportAdmin(RecordAdmin):
+    form = QuantityAdminForm
     list_display = ["title", "source", "occurred", "severity", "claim_status", "certainty", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "claim_status", "severity", "certainty", "sites__country", "submitted_by"]
     list_select_related = list_select(DamageReport, "source")
-    search_fields = ["title", "slug", "source__title", "sites__name", "sites__names__name"]
+    search_fields = [
+        "title", "slug", "source__title", "damage_event__title", "sites__name", "sites__names__name",
+        "artefacts__name", "artefacts__names__name",
+    ]
     autocomplete_fields = ["damage_event", "source", "sites", "artefacts", *DAMAGE_FIELDS[:3]]
     fieldsets = [
         (None, {"fields": [

@@ -10,7 +10,7 @@ from registry.models import (
     Artefact, ArtefactName, Designation, ExternalIdentifier, HeritageSite, SiteName, Term,
 )
 
-from .base import HistoryAdmin, RecordAdmin, citation_inline, list_select
+from .base import HistoryAdmin, RecordAdmin, RecordAdminForm, citation_inline, list_select
 
 
 @admin.action(description=_("Deactivate selected terms (kept on old records)"), permissions=["change"])
@@ -39,7 +39,18 @@ class TermAdmin(HistoryAdmin):
         return False
 
 
-class NameInline(admin.TabularInline):
+class PartInline(admin.TabularInline):
+    """Parts of a record (names, designations, identifiers): corrected in place, never removed.
+
+    Each edit is saved with who and why (``HistoryAdmin.save_formset``), and the
+    part's own history keeps every earlier value.
+    """
+
+    can_delete = False
+    extra = 0
+
+
+class NameInline(PartInline):
     fields = ["name", "language", "name_type"]
     extra = 1
 
@@ -52,18 +63,18 @@ class ArtefactNameInline(NameInline):
     model = ArtefactName
 
 
-class DesignationInline(admin.TabularInline):
+class DesignationInline(PartInline):
+    """A listing that ends is given an “until” date rather than removed."""
+
     model = Designation
     fields = ["kind", "reference", "since", "until", "note"]
     autocomplete_fields = ["kind"]
-    extra = 0
 
 
-class SiteIdentifierInline(admin.TabularInline):
+class SiteIdentifierInline(PartInline):
     model = ExternalIdentifier
     fk_name = "site"
     fields = ["scheme", "value"]
-    extra = 0
 
 
 class ArtefactIdentifierInline(SiteIdentifierInline):
@@ -94,12 +105,38 @@ class ArtefactAtSiteInline(admin.TabularInline):
         return super().get_queryset(request).select_related("kind")
 
 
+class HeritageSiteAdminForm(RecordAdminForm):
+    def field_rules(self, cleaned):
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if latitude is not None and longitude is None:
+            return [("longitude", _("Give the longitude too, or clear the latitude."))]
+        if longitude is not None and latitude is None:
+            return [("latitude", _("Give the latitude too, or clear the longitude."))]
+        return []
+
+
+def quantity_rules(cleaned) -> list[tuple[str, str]]:
+    """The rules of a quantity (see ``Quantified``), reported on the field to fill in."""
+    precision = cleaned.get("quantity_precision")
+    if precision == "exact" and cleaned.get("quantity") is None:
+        return [("quantity", _("An exact quantity needs a number."))]
+    if precision == "vague" and not cleaned.get("quantity_phrase"):
+        return [("quantity_phrase", _("A vague quantity needs the source's wording, e.g. “several”."))]
+    return []
+
+
+class QuantityAdminForm(RecordAdminForm):
+    def field_rules(self, cleaned):
+        return quantity_rules(cleaned)
+
+
 @admin.register(HeritageSite)
 class HeritageSiteAdmin(RecordAdmin):
+    form = HeritageSiteAdminForm
     list_display = ["name", "kind", "country", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "country", "is_sensitive", "submitted_by"]
     list_select_related = list_select(HeritageSite, "kind")
-    search_fields = ["name", "names__name", "slug", "identifiers__value"]
+    search_fields = ["name", "names__name", "slug", "identifiers__value", "parent__name"]
     autocomplete_fields = ["kind", "parent"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "country", "parent", "description"]}),
@@ -113,10 +150,11 @@ class HeritageSiteAdmin(RecordAdmin):
 
 @admin.register(Artefact)
 class ArtefactAdmin(RecordAdmin):
+    form = QuantityAdminForm
     list_display = ["name", "site", "kind", "is_movable", "is_group", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "is_movable", "is_group", "site__country", "submitted_by"]
     list_select_related = list_select(Artefact, "site", "kind")
-    search_fields = ["name", "names__name", "slug", "site__name", "identifiers__value"]
+    search_fields = ["name", "names__name", "slug", "site__name", "site__names__name", "identifiers__value"]
     autocomplete_fields = ["site", "kind", "parent", "materials"]
     fieldsets = [
         (None, {"fields": ["name", "site", "kind", "parent", "is_movable", "made", "materials", "description"]}),
@@ -128,4 +166,4 @@ class ArtefactAdmin(RecordAdmin):
     inlines = [ArtefactNameInline, ArtefactIdentifierInline, citation_inline("artefact")]
 
 
-__all__ = ["ArtefactAdmin", "HeritageSiteAdmin", "TermAdmin"]
+__all__ = ["ArtefactAdmin", "HeritageSiteAdmin", "QuantityAdminForm", "TermAdmin", "quantity_rules"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from registry import services
 from registry.models import Intervention, PledgeStatusChange, RestorationPledge
 
-from .base import RecordAdmin, citation_inline, list_select
+from .base import RecordAdmin, RecordAdminForm, citation_inline, list_select
 
 
 class PledgeStatusChangeInline(admin.TabularInline):
@@ -26,22 +28,40 @@ class PledgeStatusChangeInline(admin.TabularInline):
         return False
 
 
+class RestorationPledgeAdminForm(RecordAdminForm):
+    def field_rules(self, cleaned):
+        if cleaned.get("amount") is not None and not cleaned.get("currency"):
+            return [("currency", _("An amount needs a currency, e.g. USD or EUR."))]
+        return []
+
+
 @admin.register(RestorationPledge)
 class RestorationPledgeAdmin(RecordAdmin):
+    form = RestorationPledgeAdminForm
     list_display = ["title", "pledger", "action", "pledged", "target", "status", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "status", "action", "submitted_by"]
     list_select_related = list_select(RestorationPledge, "pledger", "action")
-    search_fields = ["title", "slug", "pledger__name", "pledger__names__name", "sites__name", "sites__names__name"]
+    search_fields = [
+        "title", "slug", "pledger__name", "pledger__names__name", "beneficiary__name", "beneficiary__names__name",
+        "sites__name", "sites__names__name", "artefacts__name", "artefacts__names__name",
+    ]
     autocomplete_fields = ["pledger", "beneficiary", "action", "sites", "artefacts"]
-    readonly_fields = [*RecordAdmin.readonly_fields, "status"]
+    readonly_fields = [*RecordAdmin.readonly_fields, "status", "record_status_change"]
     fieldsets = [
         (None, {"fields": ["title", "pledger", "beneficiary", "action", "sites", "artefacts", "pledged", "target",
-                           "status"]}),
+                           "status", "record_status_change"]}),
         (_("Amount and conditions"), {
             "classes": ["collapse"], "fields": ["amount", "currency", "conditions", "description"],
         }),
     ]
     inlines = [PledgeStatusChangeInline, citation_inline("pledge")]
+
+    @admin.display(description=_("new status"))
+    def record_status_change(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save the pledge first; then record its status changes, each with its evidence.")
+        add = reverse(f"{self.admin_site.name}:registry_pledgestatuschange_add")
+        return format_html('<a href="{}?pledge={}">{}</a>', add, obj.pk, _("Record a status change, with its evidence"))
 
 
 @admin.register(PledgeStatusChange)
@@ -49,7 +69,7 @@ class PledgeStatusChangeAdmin(RecordAdmin):
     list_display = ["__str__", "pledge", "status", "date", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "status", "submitted_by"]
     list_select_related = list_select(PledgeStatusChange, "pledge")
-    search_fields = ["slug", "pledge__title", "note"]
+    search_fields = ["slug", "pledge__title", "pledge__slug", "note"]
     autocomplete_fields = ["pledge"]
     fieldsets = [(None, {"fields": ["pledge", "status", "date", "note"]})]
     inlines = [citation_inline("pledge_status")]
@@ -65,7 +85,10 @@ class InterventionAdmin(RecordAdmin):
     list_display = ["title", "kind", "performed_by", "date", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "submitted_by"]
     list_select_related = list_select(Intervention, "kind", "performed_by")
-    search_fields = ["title", "slug", "performed_by__name", "sites__name", "sites__names__name", "artefacts__name"]
+    search_fields = [
+        "title", "slug", "performed_by__name", "performed_by__names__name", "sites__name", "sites__names__name",
+        "artefacts__name", "artefacts__names__name",
+    ]
     autocomplete_fields = ["kind", "performed_by", "sites", "artefacts", "pledges"]
     fieldsets = [
         (None, {"fields": ["title", "kind", "sites", "artefacts", "performed_by", "date", "pledges"]}),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import CITATION_TARGETS, Actor, ActorName, Citation, Source
 
-from .base import RecordAdmin, list_select
+from .base import RecordAdmin, RecordAdminForm, list_select
 from .places import NameInline
 
 
@@ -20,7 +20,7 @@ class ActorAdmin(RecordAdmin):
     list_display = ["name", "kind", "affiliation", "role", "country", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "country", "submitted_by"]
     list_select_related = list_select(Actor, "affiliation")
-    search_fields = ["name", "names__name", "slug", "role"]
+    search_fields = ["name", "names__name", "slug", "role", "affiliation__name", "affiliation__names__name"]
     autocomplete_fields = ["affiliation"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "affiliation", "role", "country"]}),
@@ -45,12 +45,22 @@ class SourceCitationInline(admin.TabularInline):
         return False
 
 
+class SourceAdminForm(RecordAdminForm):
+    def field_rules(self, cleaned):
+        if cleaned.get("archive_url") and not cleaned.get("url"):
+            return [("url", _("An archived copy needs the original URL too."))]
+        return []
+
+
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
+    form = SourceAdminForm
     list_display = ["title", "kind", "publisher", "published", "reliability", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "reliability", "language", "submitted_by"]
     list_select_related = list_select(Source, "kind", "publisher")
-    search_fields = ["title", "slug", "url", "publisher__name", "author__name"]
+    search_fields = [
+        "title", "slug", "url", "publisher__name", "publisher__names__name", "author__name", "author__names__name",
+    ]
     autocomplete_fields = ["kind", "publisher", "author", "relays"]
     fieldsets = [
         (None, {"fields": ["title", "kind", "publisher", "author", "published", "url", "language", "reliability"]}),
@@ -68,7 +78,7 @@ class CitationAdmin(RecordAdmin):
     list_select_related = list_select(
         Citation, "source", *CITATION_TARGETS, "attribution__actor", "attribution__damage_event",
     )
-    search_fields = ["quote", "slug", "source__title", "note"]
+    search_fields = ["quote", "slug", "source__title", "note", "speaker__name", "speaker__names__name"]
     autocomplete_fields = ["source", "speaker", *CITATION_TARGETS]
     fieldsets = [
         (None, {"fields": ["source", "quote", "locator", "speaker", "stance", "note"]}),
