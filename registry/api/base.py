@@ -22,9 +22,10 @@ from registry.services import StaleVersionError
 from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, visible
 from . import linked_art
 from .conditional import VARY, make_etag, not_modified, set_validators
-from .errors import PayloadTooLarge, exception_handler
+from .errors import JSONErrorsMixin, PayloadTooLarge
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, JSONLDRenderer
+from .schema import RegistryAutoSchema
 from .serializers import TransitionSerializer
 
 
@@ -41,7 +42,7 @@ def split_m2m(model, data: dict) -> tuple[dict, dict]:
     return fields, m2m
 
 
-class RecordViewSet(viewsets.ModelViewSet):
+class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     """List, read, create and update one kind of record; never delete (archive instead)."""
 
     model = None
@@ -59,9 +60,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     renderer_classes = [JSONRenderer, CSVRenderer]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    schema = RegistryAutoSchema()
+    conditional = True  # lists and details answer 304 (see conditional.py)
 
-    def get_exception_handler(self):
-        return exception_handler
 
     def get_renderers(self):
         renderers = super().get_renderers()

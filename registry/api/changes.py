@@ -35,7 +35,8 @@ from registry.models import (
 
 from .access import AUTHENTICATION_CLASSES, is_curator, partner_of
 from .conditional import VARY
-from .errors import exception_handler
+from .errors import JSONErrorsMixin
+from .schema import RegistryAutoSchema
 
 # type in the feed → (model, route basename of its detail, field whose slug the URL uses)
 FEED_TYPES = {
@@ -105,12 +106,11 @@ def _after(kind: str, position: tuple[datetime, str, int]) -> Q:
     return Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk)
 
 
-class ChangesView(APIView):
+class ChangesView(JSONErrorsMixin, APIView):
     authentication_classes = AUTHENTICATION_CLASSES
     renderer_classes = [JSONRenderer]
+    schema = RegistryAutoSchema()
 
-    def get_exception_handler(self):
-        return exception_handler
 
     @extend_schema(
         summary="Records changed since a moment, withdrawn ones included",

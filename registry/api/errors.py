@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -89,3 +90,22 @@ def exception_handler(exc, context):
         body["current_version"] = exc.current_version
     response.data = body
     return response
+
+
+class JSONErrorsMixin:
+    """Errors in the API's one error shape, always as JSON.
+
+    A CSV, GeoJSON or JSON-LD reader that sent bad input gets the same JSON
+    error body as everyone else, not that body forced into its format.
+    """
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and getattr(response, "accepted_renderer", None) is not None \
+                and response.accepted_renderer.format != "json":
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response

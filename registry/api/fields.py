@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,8 +13,9 @@ from registry.models import Term
 from .access import visible
 
 
-@extend_schema_field({"type": "string", "format": "date", "nullable": True,
-                      "description": "Bound of the EDTF date as YYYY-MM-DD (years may be negative)."})
+@extend_schema_field({"type": "string", "pattern": r"^-?\d{4,}-\d{2}-\d{2}$", "nullable": True,
+                      "description": "Bound of the EDTF date as YYYY-MM-DD; years before the common era "
+                                     "are negative (-0099-01-01). Null when the date is open or unknown."})
 class DayKeyField(serializers.ReadOnlyField):
     """A stored day key (see registry.dates) as readable ISO-like text."""
 
@@ -79,10 +79,33 @@ class TermField(serializers.SlugRelatedField):
             ) from None
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
 class PartnerSlugField(serializers.ReadOnlyField):
     """The slug of the partner institution that submitted a record."""
 
     def get_attribute(self, instance):
         partner = instance.submitted_by
         return partner.slug if partner else None
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: a number or a boolean where text belongs is an error, not converted."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(StrictCharField, serializers.SlugField):
+    pass
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}],
+                      "description": "A URL, or empty when there is none."})
+class StrictURLField(StrictCharField, serializers.URLField):
+    pass

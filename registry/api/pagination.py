@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 # Sorts records with an open (unknown) date bound before every real date.
@@ -34,6 +36,13 @@ class RecordCursorPagination(CursorPagination):
             sign = "-" if descending else ""
             self.ordering = (f"{sign}{name}", f"{sign}pk")
         return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value and (not value.isdigit() or int(value) < 1):
+            raise ValidationError({self.page_size_query_param: [
+                _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
+        return super().get_page_size(request)
 
     def get_ordering(self, request, queryset, view):
         return self.ordering

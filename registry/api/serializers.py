@@ -7,6 +7,7 @@ viewsets call with ``validated_data``.
 
 from __future__ import annotations
 
+from django.db import models
 from django.urls import reverse as django_reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,7 +19,10 @@ from registry.models import (
 from registry.models.sources import CITATION_TARGETS
 
 from .access import is_curator
-from .fields import DayKeyField, PartnerSlugField, RecordSlugField, TermField
+from .fields import (
+    DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
+    StrictURLField, TermField,
+)
 
 V = Term.Vocabulary
 
@@ -32,6 +36,20 @@ def absolute_url(request, view_name: str, **kwargs) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+STRICT_FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.CharField: StrictCharField,
+    models.TextField: StrictCharField,
+    models.SlugField: StrictSlugField,
+    models.URLField: StrictURLField,
+    models.EmailField: StrictEmailField,
+}
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = STRICT_FIELD_MAPPING
+
+
 class RecordURLField(serializers.HyperlinkedIdentityField):
     def get_url(self, obj, view_name, request, format):
         return absolute_url(request, view_name, slug=obj.slug)
@@ -41,7 +59,7 @@ def detail_url(basename: str) -> serializers.HyperlinkedIdentityField:
     return RecordURLField(view_name=f"api:{basename}-detail", lookup_field="slug")
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(StrictModelSerializer):
     version = serializers.IntegerField(
         min_value=1, required=False,
         help_text="Read: the stored version. On updates, send the version you edited; "
@@ -155,7 +173,7 @@ class SourceSerializer(RecordSerializer):
                   "relays", "description"]
 
 
-class CitationInputSerializer(serializers.ModelSerializer):
+class CitationInputSerializer(StrictModelSerializer):
     """A citation inside a claim: written with the claim, read back with it."""
 
     source = RecordSlugField(Source)
@@ -169,7 +187,7 @@ class CitationInputSerializer(serializers.ModelSerializer):
 
 class CitationTargetSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=CITATION_TARGETS)
-    slug = serializers.SlugField()
+    slug = StrictSlugField()
 
 
 # The model behind each citation target, for turning {"type", "slug"} into a record.
@@ -317,9 +335,9 @@ class InterventionSerializer(ClaimSerializer):
                   "date_latest", "pledges", "description", "citations"]
 
 
-class TermSerializer(serializers.ModelSerializer):
+class TermSerializer(StrictModelSerializer):
     url = serializers.SerializerMethodField()
-    broader = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    broader = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Term
@@ -333,6 +351,6 @@ class TermSerializer(serializers.ModelSerializer):
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=["draft", "in_review", "published", "retracted", "archived"])
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=300)
     version = serializers.IntegerField(min_value=1, required=False,
                                        help_text="The version you reviewed; a stale one is refused with 409.")

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from django.urls import include, path, reverse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, include, path, re_path, resolve, reverse
+from django.utils.translation import gettext as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -40,10 +42,28 @@ class TermURIRedirect(RedirectView):
         return reverse("api:term-detail", kwargs={"key": f"{kwargs['vocabulary']}/{kwargs['slug']}"})
 
 
+def not_found(request, unmatched: str = ""):
+    """Any other address under /api/: a JSON 404 in the API's error shape, not an HTML page.
+
+    As Django's APPEND_SLASH would, a path that lacks only its trailing slash
+    is redirected to the one that exists.
+    """
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    return JsonResponse({"detail": _("No API endpoint or record at this address."), "errors": {}}, status=404)
+
+
 urlpatterns = [
     path("v1/changes/", ChangesView.as_view(), name="changes"),
     path("v1/terms/<slug:vocabulary>/<slug:slug>/", TermURIRedirect.as_view(), name="term-uri"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^(?P<unmatched>.*)$", not_found),
 ]

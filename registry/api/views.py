@@ -18,11 +18,11 @@ from registry.models import (
 
 from .access import AUTHENTICATION_CLASSES, visible
 from .base import RecordViewSet, citations_prefetch, split_m2m
-from .errors import exception_handler
+from .errors import JSONErrorsMixin
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, GeoJSONRenderer
 from . import serializers as s
-from .schema import CITATION_EXAMPLES, REPORT_EXAMPLES, SITE_EXAMPLE, SOURCE_EXAMPLES, STATUS_EXAMPLES
+from .schema import RegistryAutoSchema, CITATION_EXAMPLES, REPORT_EXAMPLES, SITE_EXAMPLE, SOURCE_EXAMPLES, STATUS_EXAMPLES
 
 NAMES = "names"
 
@@ -194,7 +194,7 @@ class TermFilter(filters.FilterSet):
         fields = ["vocabulary", "is_active", "q", "updated_since"]
 
 
-class TermViewSet(viewsets.ReadOnlyModelViewSet):
+class TermViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """Vocabulary terms (kinds, causes, effects, materials…), each with its Getty AAT URI if any."""
 
     queryset = Term.objects.select_related("broader").order_by("pk")
@@ -206,9 +206,8 @@ class TermViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = type("TermPagination", (RecordCursorPagination,), {"ordering": ("pk",)})
     lookup_field = "key"
     lookup_value_regex = r"[a-z_-]+/[-a-zA-Z0-9_]+"
+    schema = RegistryAutoSchema()
 
-    def get_exception_handler(self):
-        return exception_handler
 
     def get_object(self):
         vocabulary, slug = self.kwargs["key"].split("/", 1)
