@@ -13,7 +13,9 @@ import yaml
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.urls import reverse
 
+from registry import services
 from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Lifecycle,
     PledgeStatus, PledgeStatusChange, QuantityPrecision, Record, RestorationPledge, SiteName, Source,
@@ -352,3 +354,17 @@ def test_a_broken_seed_names_file_record_and_field_and_stores_nothing(
     assert f"“{field}”" in message
     assert registry_row_counts() == counts
     assert not Actor.objects.filter(slug="unesco").exists()
+
+
+def test_every_seeded_record_opens_in_the_admin_for_a_curator(seeded, client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client.force_login(services.curator_create(username="hala", password="tower-tombs-of-the-valley"))
+    opened = 0
+    for model in apps.get_app_config("registry").get_models():
+        if not issubclass(model, Record):
+            continue
+        for pk in model.objects.values_list("pk", flat=True):
+            page = reverse(f"admin:registry_{model._meta.model_name}_change", args=[pk])
+            assert client.get(page).status_code == 200, page
+            opened += 1
+    assert opened >= 60
