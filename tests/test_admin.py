@@ -531,6 +531,21 @@ def test_stale_inline_citation_is_refused_and_nothing_is_saved(curator_client):
     assert (citation.quote, citation.version) == ("several smashed", 2)
 
 
+def test_inline_row_changed_elsewhere_is_not_written_back_with_old_values(curator_client):
+    citation = f.CitationFactory(quote="badly damaged")
+    report = citation.damage_report
+    page = curator_client.get(url("damagereport", "change", report.pk))
+    services.record_update(record=Citation.objects.get(pk=citation.pk), fields={"quote": "several smashed"})
+    response = curator_client.post(url("damagereport", "change", report.pk), form_data(
+        page, title="Display cases smashed"))
+    assert response.status_code == 200
+    assert "changed by someone else" in response.content.decode()
+    report.refresh_from_db()
+    citation.refresh_from_db()
+    assert report.title != "Display cases smashed"
+    assert (citation.quote, citation.version) == ("several smashed", 2)
+
+
 def test_pledge_page_links_to_a_new_status_change_for_it(curator_client):
     pledge = f.RestorationPledgeFactory(title="Restore the damaged monuments")
     page = curator_client.get(url("restorationpledge", "change", pledge.pk)).content.decode()

@@ -87,7 +87,12 @@ class RecordAdminForm(VersionCheckMixin, ChangeReasonForm):
 
 
 class RecordInlineForm(VersionCheckMixin, forms.ModelForm):
-    """An inline row that is itself a record keeps the same stale-edit check."""
+    """An inline row that is itself a record keeps the same stale-edit check.
+
+    The check applies to every row on the page, changed or not: the admin
+    compares what was posted with the stored row, so a row someone else changed
+    meanwhile would look changed and be written back with the old values.
+    """
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
