@@ -284,3 +284,50 @@ def test_anonymous_reads_are_throttled(api, monkeypatch):
     codes = [api.get("/api/v1/actors/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert "detail" in api.get("/api/v1/actors/").json()
+
+
+def test_changes_feed_and_vocabularies_query_counts_do_not_grow(api, django_assert_max_num_queries):
+    build_reports(5)
+    with django_assert_max_num_queries(14):
+        first = len(api.get("/api/v1/changes/?page_size=500").json()["results"])
+    with django_assert_max_num_queries(4):
+        assert len(results(api.get("/api/v1/vocabularies/?page_size=200"))) > 20
+    build_reports(40)
+    with django_assert_max_num_queries(14):
+        assert len(api.get("/api/v1/changes/?page_size=500").json()["results"]) > first
+
+
+@pytest.mark.parametrize("endpoint", sorted(LISTS))
+def test_detail_query_count_is_bounded(api, endpoint, django_assert_max_num_queries):
+    LISTS[endpoint](3)
+    slug = results(api.get(f"/api/v1/{endpoint}/"))[0]["slug"]
+    with django_assert_max_num_queries(12):
+        assert api.get(f"/api/v1/{endpoint}/{slug}/").status_code == 200
+
+
+def test_errors_are_json_whatever_format_was_asked_for(api):
+    response = api.get("/api/v1/sites/?format=csv&country=XX")
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+    assert "country" in response.json()["errors"]
+    missing = api.get("/api/v1/sites/nowhere/?format=geojson")
+    assert missing.status_code == 404 and missing.json()["errors"] == {}
+
+
+def test_unknown_api_addresses_answer_json_404_and_missing_slash_redirects(api):
+    response = api.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail", "errors"}
+    assert api.get("/api/v1/sources/not.a.slug/").json()["errors"] == {}
+    redirect = api.get("/api/v1/sites?country=SY")
+    assert redirect.status_code == 301 and redirect["Location"] == "/api/v1/sites/?country=SY"
+
+
+@pytest.mark.parametrize("value", ["null", "0", "-3", "ten"])
+def test_page_size_must_be_a_positive_whole_number(api, value):
+    response = api.get(f"/api/v1/actors/?page_size={value}")
+    assert response.status_code == 400 and "page_size" in response.json()["errors"]
+
+
+def test_page_size_above_the_maximum_is_capped(api):
+    f.ActorFactory.create_batch(3)
+    assert len(results(api.get("/api/v1/actors/?page_size=100000"))) == 3

@@ -288,3 +288,24 @@ def test_oversized_body_is_a_413_and_stores_nothing(partner_a, evidence, setting
 def test_malformed_json_is_a_400(partner_a):
     response = partner_a.client.post("/api/v1/sources/", data="{not json", content_type="application/json")
     assert response.status_code == 400 and "JSON" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("overrides,field", [
+    ({"title": 42}, "title"), ({"quantity_phrase": True}, "quantity_phrase"),
+    ({"citations": [{"source": "wire-2016", "quote": 7}]}, "citations[0].quote"),
+])
+def test_numbers_where_text_belongs_are_refused(partner_a, evidence, overrides, field):
+    before = counts()
+    response = post(partner_a.client, "/api/v1/damage-reports/", report_payload(**overrides))
+    assert response.status_code == 400 and field in error_fields(response)
+    assert counts() == before
+
+
+def test_stale_put_is_a_409_and_keeps_the_stored_record(curator):
+    site = f.HeritageSiteFactory(name="Temple of Nabu")
+    body = {"name": "Temple of Nabu (east)", "kind": site.kind.slug, "country": "SY", "version": site.version}
+    assert curator.put(f"/api/v1/sites/{site.slug}/", body, format="json").status_code == 200
+    stale = curator.put(f"/api/v1/sites/{site.slug}/", body | {"name": "Stale"}, format="json")
+    assert stale.status_code == 409 and stale.json()["current_version"] == site.version + 1
+    site.refresh_from_db()
+    assert site.name == "Temple of Nabu (east)"

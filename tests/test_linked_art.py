@@ -257,3 +257,31 @@ def test_offline_loader_serves_only_the_linked_art_context():
     assert "crm" in load("https://linked.art/ns/v1/linked-art.json")["document"]["@context"]
     with pytest.raises(jsonld.JsonLdError):
         load("https://example.org/other-context.json")
+
+
+@pytest.mark.parametrize("endpoint,schema_name", [
+    ("sites", "place.json"), ("artefacts", "object.json"),
+    ("damage-events", "event.json"), ("pledges", "event.json"),
+])
+def test_api_jsonld_parses_as_rdf_and_is_valid_linked_art(client, settings, palmyra, schema_errors,
+                                                          endpoint, schema_name):
+    """What a partner downloads, not just what the builders return."""
+    settings.REGISTRY_BASE_URI = BASE
+    temple = ArtefactFactory(name="Temple of Bel", slug="temple-of-bel", site=palmyra, made="0032")
+    event = DamageEventFactory(slug="bel-dynamited", sites=[palmyra], occurred="2015-08-27/2015-09-02")
+    event.artefacts.add(temple)
+    AttributionFactory(damage_event=event, certainty="definite")
+    pledge = RestorationPledgeFactory(slug="restore-palmyra", sites=[palmyra], amount=Decimal("1000"),
+                                      currency="USD")
+    PledgeStatusChangeFactory(pledge=pledge, status="in_progress", date="2017-05")
+    slug = {"sites": palmyra.slug, "artefacts": temple.slug, "damage-events": event.slug,
+            "pledges": pledge.slug}[endpoint]
+
+    response = client.get(f"/api/v1/{endpoint}/{slug}/", HTTP_ACCEPT="application/ld+json")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/ld+json")
+    document = json.loads(response.content)
+    subject = URIRef(f"{BASE}/api/v1/{endpoint}/{slug}/")
+    graph = to_rdf_graph(document)
+    assert (subject, RDF.type, None) in graph and len(graph) > 5
+    assert schema_errors(document, schema_name) == []

@@ -132,7 +132,8 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         data.pop("version", None)
         record = self.create_record(data, partner=partner_of(request))
         output = self.get_serializer(self.reread(record)).data
-        return Response(output, status=status.HTTP_201_CREATED, headers={"Location": output["url"]})
+        # str(): the URL is DRF's Hyperlink, a str subclass that WSGI servers refuse in headers.
+        return Response(output, status=status.HTTP_201_CREATED, headers={"Location": str(output["url"])})
 
     def create_record(self, data: dict, *, partner):
         citations = data.pop("citations", None) or []
