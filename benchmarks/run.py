@@ -73,7 +73,9 @@ def main() -> None:
     reports = DamageReport.objects.published().count()
     site = HeritageSite.objects.published().order_by("pk").first()
     print(f"Database: {connection.vendor}; {reports} published damage reports")
-    client = Client()
+    # The default test host, "testserver", is not in ALLOWED_HOSTS outside the test runner.
+    client = Client(HTTP_HOST="localhost")
+    failures = []
     urls = [
         "/", "/reports/", "/reports/?severity=destroyed", "/reports/?date_from=2015-08&date_to=2015-09",
         "/reports/?q=report%20999999", "/reports/?ordering=-date", "/sites/", "/pledges/tracker/", "/map/",
@@ -85,6 +87,8 @@ def main() -> None:
     for url in urls:
         row = measure(client, url, args.runs)
         print(f"{url:60} {row['status']:>6} {row['median_ms']:>10.1f} {row['max_ms']:>8.1f} {row['queries']:>8}")
+        if row["status"] != 200:
+            failures.append(url)
 
     url, deepest = "/reports/", None
     for _ in range(args.pages):
@@ -99,8 +103,12 @@ def main() -> None:
 
     for url in ["/reports/export.csv", "/sites/export.geojson"]:
         row = measure_memory(client, url)
+        if row["status"] != 200:
+            failures.append(url)
         print(f"download {url}: status {row['status']}, {row['bytes'] / 2**20:.1f} MiB in {row['ms']:.0f} ms, "
               f"peak Python memory {row['peak_mib']:.1f} MiB")
+    if failures:
+        sys.exit(f"Not answered with 200: {', '.join(failures)}")
 
 
 if __name__ == "__main__":

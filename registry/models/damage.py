@@ -154,6 +154,10 @@ class DamageReport(DamageDescription, Quantified, Record):
         indexes = [
             lifecycle_index("report"),
             models.Index(fields=["lifecycle", "claim_status"], name="report_life_claim_idx"),
+            # The public list's default order (by date) and the newest-published reports on the
+            # home page and in the feed: both read a page from the top of one of these.
+            models.Index(fields=["lifecycle", "occurred_lower", "id"], name="report_life_occ_idx"),
+            models.Index(fields=["lifecycle", "published_at", "id"], name="report_life_pub_idx"),
         ]
         constraints = [*Quantified.quantity_constraints("report")]
 
