@@ -309,3 +309,15 @@ def test_stale_put_is_a_409_and_keeps_the_stored_record(curator):
     assert stale.status_code == 409 and stale.json()["current_version"] == site.version + 1
     site.refresh_from_db()
     assert site.name == "Temple of Nabu (east)"
+
+
+def test_a_source_url_must_be_a_url_or_blank(partner_a):
+    bad = post(partner_a.client, "/api/v1/sources/", {"title": "Statement", "kind": "ngo-statement",
+                                                      "web_url": "not a url"})
+    assert bad.status_code == 400 and "web_url" in error_fields(bad)
+    good = post(partner_a.client, "/api/v1/sources/", {"title": "Statement", "kind": "ngo-statement",
+                                                       "web_url": "https://news.example.org/palmyra"})
+    assert good.status_code == 201 and good.json()["web_url"] == "https://news.example.org/palmyra"
+    assert Source.objects.get(slug=good.json()["slug"]).url == "https://news.example.org/palmyra"
+    blank = post(partner_a.client, "/api/v1/sources/", {"title": "Note", "kind": "ngo-statement", "web_url": ""})
+    assert blank.status_code == 201 and blank.json()["url"].endswith("/api/v1/sources/note/")

@@ -142,7 +142,7 @@ SOURCE_EXAMPLES = [
             "title": "Syrian troops retake Palmyra",
             "kind": "wire-report",
             "published": "2016-03-27",
-            "url": "https://news.example.org/palmyra-retaken",
+            "web_url": "https://news.example.org/palmyra-retaken",
             "language": "en",
             "reliability": "B",
         },

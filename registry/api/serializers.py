@@ -159,6 +159,9 @@ class ActorSerializer(RecordSerializer):
 
 class SourceSerializer(RecordSerializer):
     url = detail_url("source")
+    # The source's own address; ``url`` is the record's address in the API, as on every record.
+    web_url = StrictURLField(source="url", required=False, allow_blank=True, max_length=500,
+                             help_text="Where the source can be read or watched.")
     kind = TermField(V.SOURCE_KIND)
     publisher = RecordSlugField(Actor, required=False, allow_null=True)
     author = RecordSlugField(Actor, required=False, allow_null=True)
@@ -169,7 +172,7 @@ class SourceSerializer(RecordSerializer):
     class Meta(RecordSerializer.Meta):
         model = Source
         fields = [*RECORD_FIELDS, "title", "kind", "publisher", "author", "published", "published_earliest",
-                  "published_latest", "url", "accessed_on", "archive_url", "language", "reliability",
+                  "published_latest", "web_url", "accessed_on", "archive_url", "language", "reliability",
                   "relays", "description"]
 
 
