@@ -205,7 +205,7 @@ class ActorDetailView(DetailView):
         actor = self.object
         statements = (
             Citation.objects.published().filter(speaker=actor, source__lifecycle="published")
-            .select_related("source", *cited_targets())
+            .select_related("source", "speaker", *cited_targets())
         )
         kwargs.update(
             statement_groups=group_citations(statements),
