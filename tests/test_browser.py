@@ -90,6 +90,7 @@ def test_search_by_arabic_name_finds_the_site(page, screenshot_dir):
     assert rows.count() == 1
     assert "Palmyra" in rows.first.inner_text()
     shoot(page, screenshot_dir, "site-list")
+    assert_accessible(page)
 
 
 def test_filtering_reports_and_invalid_input(page, screenshot_dir):
@@ -99,6 +100,7 @@ def test_filtering_reports_and_invalid_input(page, screenshot_dir):
     page.wait_for_url("**severity=destroyed**")
     assert page.locator("table tbody tr").count() == 1
     assert "Seven tombs destroyed" in page.locator("table tbody").inner_text()
+    shoot(page, screenshot_dir, "report-list")
     page.get_by_label("Damaged from").fill("bogus")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**date_from=bogus**")
@@ -146,7 +148,15 @@ def test_arabic_layout_and_keyboard_language_switcher(page, screenshot_dir):
     assert_accessible(page)
     page.goto("/sites/palmyra/")
     assert page.locator("h1").inner_text() == "تدمر"
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.wait_for_function("document.getElementById('map').dataset.markers === '1'")
     shoot(page, screenshot_dir, "site-detail-ar")
+    assert_accessible(page)
+    page.goto("/map/")
+    page.wait_for_function("document.getElementById('map').dataset.markers === '2'")
+    shoot(page, screenshot_dir, "map-ar")
+    assert_accessible(page)
+    page.goto("/sites/palmyra/")
     page.get_by_label("اللغة", exact=True).select_option("en")
     page.get_by_role("button", name="تغيير اللغة").click()
     page.wait_for_function("document.documentElement.dir === 'ltr'")

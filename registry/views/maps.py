@@ -10,6 +10,7 @@ from django.conf import settings
 from django.views.generic import TemplateView
 
 from registry.models import HeritageSite
+from registry.templatetags.registry_tags import local_name
 
 
 def map_context(sites) -> dict:
@@ -23,13 +24,16 @@ def map_context(sites) -> dict:
 
 
 def map_points(sites) -> list[dict]:
-    """Markers for the map script; public (coarsened) coordinates only."""
+    """Markers for the map script; public (coarsened) coordinates only.
+
+    Names are in the reader's language, read from the sites' prefetched ``names``.
+    """
     points = []
     for site in sites:
         coordinates = site.public_coordinates()
         if coordinates is not None:
             points.append({
-                "name": site.name, "url": site.get_absolute_url(), "lat": float(coordinates[0]),
+                "name": local_name(site), "url": site.get_absolute_url(), "lat": float(coordinates[0]),
                 "lon": float(coordinates[1]), "sensitive": site.is_sensitive,
             })
     return points
@@ -39,6 +43,7 @@ class MapView(TemplateView):
     template_name = "registry/map.html"
 
     def get_context_data(self, **kwargs):
-        sites = list(HeritageSite.objects.published().with_coordinates().select_related("kind").order_by("name", "pk"))
+        sites = list(HeritageSite.objects.published().with_coordinates().select_related("kind").prefetch_related("names")
+                     .order_by("name", "pk"))
         kwargs.update(sites=sites, **map_context(sites))
         return super().get_context_data(**kwargs)
