@@ -341,12 +341,17 @@ class InterventionSerializer(ClaimSerializer):
 class TermSerializer(StrictModelSerializer):
     url = serializers.SerializerMethodField()
     broader = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    aat_uri = serializers.SerializerMethodField(help_text="The matching Getty AAT concept; null if none.")
 
     class Meta:
         model = Term
         fields = ["url", "vocabulary", "slug", "label", "label_ar", "description", "aat_uri", "broader",
                   "is_active", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_aat_uri(self, term):
+        return term.aat_uri or None
 
     def get_url(self, term) -> str:
         return absolute_url(self.context.get("request"), "api:term-detail", key=f"{term.vocabulary}/{term.slug}")
