@@ -35,5 +35,6 @@ urlpatterns = [
     path("actors/export.<str:format>", views.ActorListView.as_view(), name="actor-export"),
     path("actors/<slug:slug>/", views.ActorDetailView.as_view(), name="actor-detail"),
     path("interventions/", views.InterventionListView.as_view(), name="intervention-list"),
+    path("interventions/export.<str:format>", views.InterventionListView.as_view(), name="intervention-export"),
     path("interventions/<slug:slug>/", views.InterventionDetailView.as_view(), name="intervention-detail"),
 ]

@@ -247,8 +247,21 @@ def test_geojson_export_of_sites_and_reports(client, record_set):
     assert reports["features"][0]["geometry"]["coordinates"] == [38.2683, 34.5515]
 
 
+@pytest.mark.parametrize("layout", ["artefacts", "events", "pledges", "interventions"])
+def test_geojson_of_every_list_with_places(client, record_set, layout):
+    response = client.get(reverse(f"registry:{layout[:-1]}-export", kwargs={"format": "geojson"}))
+    assert response["Content-Type"] == "application/geo+json"
+    data = json.loads(b"".join(response.streaming_content))
+    [feature] = data["features"]
+    assert feature["geometry"] == {"type": "Point", "coordinates": [38.2683, 34.5515]}
+    assert feature["properties"]["url"].startswith("http://testserver/")
+    rows = list(csv.DictReader(io.StringIO(b"".join(
+        client.get(reverse(f"registry:{layout[:-1]}-export", kwargs={"format": "csv"})).streaming_content).decode())))
+    assert [row["slug"] for row in rows] == [feature["id"]]
+
+
 def test_unknown_export_format_is_not_found(client):
-    assert client.get(reverse("registry:pledge-list"), {"format": "geojson"}).status_code == 404
+    assert client.get(reverse("registry:source-list"), {"format": "geojson"}).status_code == 404
 
 
 def test_sensitive_site_coordinates_are_coarsened_everywhere(client):
@@ -290,6 +303,8 @@ def test_site_page_shows_citations_with_their_words_and_speaker(client, record_s
     assert "para. 4" in html
     assert "Maamoun Abdulkarim" in html
     assert 'href="https://whc.unesco.org/en/list/23"' in html
+    # The designation links to its register entry, the identifier to the same page.
+    assert 'no. <a href="https://whc.unesco.org/en/list/23" rel="external">23</a>' in html
     assert "UNESCO World Heritage List" in html
 
 
@@ -379,6 +394,11 @@ def test_map_page_lists_every_site_and_takes_its_tiles_from_settings(client, set
     # Without tiles or script, the table still says where every site is.
     assert "<td class=\"coordinates\">32.518000, 36.481000</td>" in html
     assert "Nowhere known" not in html
+    # Its download link, without any filter, holds every site; one without coordinates has no geometry.
+    download = client.get(reverse("registry:site-export", kwargs={"format": "geojson"}))
+    features = json.loads(b"".join(download.streaming_content))["features"]
+    assert [(f["properties"]["name"], f["geometry"] is None) for f in features] == [
+        ("Bosra", False), ("Nowhere known", True)]
     SiteNameFactory(owner=HeritageSite.objects.get(name="Bosra"), name="بصرى", language="ar")
     arabic = client.get(reverse("registry:map"), HTTP_ACCEPT_LANGUAGE="ar")
     assert [point["name"] for point in arabic.context["points"]] == ["بصرى"]

@@ -30,7 +30,8 @@ def _label(term) -> str:
 
 
 def _slug(record) -> str:
-    return record.slug if record is not None else ""
+    # A published record may point at a draft (a pledger not yet reviewed): name only public ones.
+    return record.slug if record is not None and record.is_public else ""
 
 
 def _coordinates(site) -> tuple[str, str]:
@@ -72,6 +73,11 @@ def _source_row(source, url: Callable) -> list:
             source.reliability, source.language, source.url, source.archive_url, url(source)]
 
 
+def _intervention_row(intervention, url: Callable) -> list:
+    return [intervention.slug, intervention.title, _label(intervention.kind), _slug(intervention.performed_by),
+            intervention.date, " ".join(site.slug for site in intervention.sites.all()), url(intervention)]
+
+
 def _actor_row(actor, url: Callable) -> list:
     return [actor.slug, actor.name, actor.kind, actor.role, actor.country, url(actor)]
 
@@ -88,12 +94,23 @@ LAYOUTS: dict[str, tuple[list[str], Callable]] = {
     "sources": (["slug", "title", "kind", "publisher", "published", "reliability", "language", "source_url",
                  "archive_url", "url"], _source_row),
     "actors": (["slug", "name", "kind", "role", "country", "url"], _actor_row),
+    "interventions": (["slug", "title", "kind", "performed_by", "date", "sites", "url"], _intervention_row),
 }
 
-# GeoJSON only where records have a place: sites directly, reports through their sites.
+# GeoJSON wherever records have a place: a site itself, an artefact's site, the
+# sites of an event, report, pledge or intervention. Sources and actors have none.
+PLACELESS = ("sources", "actors")
 EXPORT_FORMATS: dict[str, tuple[str, ...]] = {
-    name: ("csv", "geojson") if name in ("sites", "reports") else ("csv",) for name in LAYOUTS
+    name: ("csv",) if name in PLACELESS else ("csv", "geojson") for name in LAYOUTS
 }
+
+
+def _places(layout: str, record) -> list:
+    if layout == "sites":
+        return [record]
+    if layout == "artefacts":
+        return [record.site]
+    return list(record.sites.all())
 
 
 def _csv_lines(layout: str, rows: Iterable, url: Callable) -> Iterator[str]:
@@ -119,8 +136,8 @@ def _feature(layout: str, record, url: Callable) -> dict:
     header, row_of = LAYOUTS[layout]
     properties = dict(zip(header, row_of(record, url)))
     properties = {key: (value if isinstance(value, bool | int | float) else str(value)) for key, value in properties.items()}
-    sites = [record] if layout == "sites" else record.sites.all()
-    return {"type": "Feature", "id": record.slug, "geometry": _geometry(sites), "properties": properties}
+    return {"type": "Feature", "id": record.slug, "geometry": _geometry(_places(layout, record)),
+            "properties": properties}
 
 
 def _geojson_chunks(layout: str, rows: Iterable, url: Callable) -> Iterator[str]:

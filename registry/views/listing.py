@@ -106,7 +106,9 @@ class RecordListView(FilterView):
         filterset = self.get_filterset_class()(self.request.GET or None, queryset=self.export_queryset(), request=self.request)
         # An invalid filter exports nothing rather than everything: a reader
         # who mistyped a date should not get the whole registry unawares.
-        rows = without_distinct(filterset.qs, self.export_queryset()) if filterset.is_valid() else filterset.queryset.none()
+        # An unbound filterset (no parameters at all) is never "valid": that is the whole list.
+        valid = not filterset.is_bound or filterset.is_valid()
+        rows = without_distinct(filterset.qs, self.export_queryset()) if valid else filterset.queryset.none()
         return stream_export(self.export, export_format, stable_order(rows), request=self.request)
 
     def page_of(self, queryset: QuerySet) -> Page:

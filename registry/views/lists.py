@@ -99,6 +99,7 @@ class ActorListView(RecordListView):
 class InterventionListView(RecordListView):
     filterset_class = InterventionFilter
     template_name = "registry/intervention_list.html"
+    export = "interventions"
 
     def get_queryset(self):
         return Intervention.objects.published().select_related("kind", "performed_by").prefetch_related(published_sites())

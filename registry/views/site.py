@@ -41,6 +41,18 @@ def history_entries(site: HeritageSite) -> list[dict]:
     return entries
 
 
+def link_designations(site: HeritageSite) -> None:
+    """Give each designation the URL of the register entry it names.
+
+    A designation's reference (UNESCO no. 23) is the value of one of the site's
+    external identifiers, whose scheme knows the register's URL; matching them
+    here, on prefetched rows, links the listing without another query.
+    """
+    urls = {identifier.value: identifier.url for identifier in site.identifiers.all()}
+    for designation in site.designations.all():
+        designation.url = urls.get(designation.reference, "")
+
+
 class SiteDetailView(DetailView):
     template_name = "registry/site_detail.html"
     context_object_name = "site"
@@ -60,6 +72,7 @@ class SiteDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         site = self.object
+        link_designations(site)
         reports = list(querysets.reports().filter(pk__in=DamageReport.objects.for_site(site).values("pk")).chronological())
         for report in reports:
             report.disputed = report_is_disputed(report)
