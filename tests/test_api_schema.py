@@ -14,7 +14,9 @@ import re
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group, User
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -122,7 +124,18 @@ def test_docs_page_is_served_from_the_projects_own_static_files(api):
 
 
 @pytest.fixture
-def registry_data(db, settings):
+def in_test_transaction():
+    """Requests go to the WSGI app directly: keep Django from closing the test's
+    connection after each one, as its own test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def registry_data(db, settings, in_test_transaction):
     """Records the schema's examples refer to, a curator and a partner with a key."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     museum = f.HeritageSiteFactory(slug="palmyra-museum", name="Palmyra Museum")
