@@ -13,6 +13,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from registry import services
+from registry.admin.base import RecordAdminForm
 from registry.models import (
     CITATION_TARGETS, APIKey, Citation, DamageReport, ExternalIdentifier, HeritageSite, Lifecycle,
     PartnerInstitution, Record, SiteName, Term,
@@ -281,6 +282,27 @@ def test_stale_version_is_refused_and_nothing_is_saved(curator_client):
     assert response.context["adminform"].form["name"].value() == "Palmyra (ancient city)"
     site.refresh_from_db()
     assert (site.name, site.version) == ("Tadmor", 2)
+
+
+def test_edit_that_loses_the_race_after_validation_saves_nothing_and_says_so(curator_client, monkeypatch):
+    site = f.HeritageSiteFactory(name="Palmyra")
+    page = curator_client.get(url("heritagesite", "change", site.pk))
+    validate = RecordAdminForm.clean
+
+    def another_curator_saves_meanwhile(form):
+        cleaned = validate(form)
+        services.record_update(record=HeritageSite.objects.get(pk=site.pk), fields={"name": "Tadmor"})
+        return cleaned
+
+    monkeypatch.setattr(RecordAdminForm, "clean", another_curator_saves_meanwhile)
+    response = curator_client.post(url("heritagesite", "change", site.pk), form_data(page, name="Palmyra (ancient city)"),
+                                   follow=True)
+    assert response.status_code == 200
+    assert "Nothing was saved" in response.content.decode()
+    # The other save shares this test's one connection, so the rollback takes it too.
+    site.refresh_from_db()
+    assert (site.name, site.version) == ("Palmyra", 1)
+    assert response.context["adminform"].form["name"].value() == "Palmyra"
 
 
 @pytest.mark.parametrize(("model_name", "factory", "field", "bad"), [

@@ -114,6 +114,17 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save that loses the race with another curator's, after the form's own
+        version check passed, rolls back (the view is atomic) and says so."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleVersionError as error:
+            self.message_user(request, _(
+                "Nothing was saved: %(error)s The form below shows the newest version."
+            ) % {"error": error}, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied
