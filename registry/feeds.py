@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
-from django.db.models import F
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import DamageReport
+from registry.views.querysets import newest_published
 
 FEED_LENGTH = 50
 
@@ -20,12 +20,7 @@ class LatestReportsFeed(Feed):
     link = reverse_lazy("registry:report-list")
 
     def items(self):
-        # Newest publication first; reports published before published_at was
-        # kept (none have it) fall to the end instead of the top.
-        return (
-            DamageReport.objects.published().select_related("source")
-            .order_by(F("published_at").desc(nulls_last=True), "-pk")[:FEED_LENGTH]
-        )
+        return newest_published(DamageReport.objects.published().select_related("source"), FEED_LENGTH)
 
     def item_title(self, item: DamageReport) -> str:
         return item.title

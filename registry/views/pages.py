@@ -43,10 +43,9 @@ class HomeView(TemplateView):
             (_("Restoration pledges"), RestorationPledge.objects.published().count(), "registry:pledge-list"),
             (_("Sources"), Source.objects.published().count(), "registry:source-list"),
         ]
-        kwargs["latest_reports"] = (
-            DamageReport.objects.published().select_related("source")
-            .prefetch_related(querysets.sites_prefetch())
-            .order_by("-published_at", "-pk")[:LATEST_REPORTS]
+        kwargs["latest_reports"] = querysets.newest_published(
+            DamageReport.objects.published().select_related("source").prefetch_related(querysets.sites_prefetch()),
+            LATEST_REPORTS,
         )
         return super().get_context_data(**kwargs)
 
