@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 import rdflib
+from django.db.models import F
 from rest_framework.throttling import SimpleRateThrottle
 
 from registry import services
 from registry.api import linked_art
-from registry.models import Lifecycle
+from registry.models import Actor, Lifecycle
 from tests import factories as f
 from tests.api_fixtures import api, curator, fresh_throttles, partner_a, partner_b  # noqa: F401
 
@@ -186,6 +188,24 @@ def test_lists_use_the_public_filtersets(api):
     assert bad.status_code == 400 and "country" in bad.json()["errors"]
 
 
+def test_a_yes_no_filter_refuses_any_other_value(api):
+    f.ArtefactFactory(is_movable=True)
+    f.ArtefactFactory(is_movable=False)
+    assert len(results(api.get("/api/v1/artefacts/?is_movable=true"))) == 1
+    assert len(results(api.get("/api/v1/artefacts/?is_movable=false"))) == 1
+    assert len(results(api.get("/api/v1/artefacts/?is_movable="))) == 2
+    bad = api.get("/api/v1/artefacts/?is_movable=ture")
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["is_movable"]
+    assert api.get("/api/v1/vocabularies/?is_active=yes").json()["errors"].keys() == {"is_active"}
+
+
+def test_unknown_addresses_answer_json_404_even_with_a_newline(api):
+    for address in ("/api/v1/no-such-list/", "/api/v1/vocabularies/a.b%0A/", "/api/v1/sites/%0A/x"):
+        response = api.get(address)
+        assert response.status_code == 404, address
+        assert response["Content-Type"] == "application/json" and "detail" in response.json(), address
+
+
 def test_ordering_and_cursor_pages_cover_every_record_once(api):
     made = [f.ActorFactory(name=name).slug for name in ("Delta", "Alpha", "Echo", "Charlie", "Bravo")]
     seen, url = [], "/api/v1/actors/?ordering=name&page_size=2"
@@ -277,6 +297,62 @@ def test_conditional_get_on_list_and_variants(api, partner_a):
     assert api.get("/api/v1/actors/?format=csv", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
     f.ActorFactory()
     assert api.get("/api/v1/actors/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_list_validators_follow_the_rows_of_the_page(api):
+    """An edit or an archive on the page changes the page's ETag; rows elsewhere do not."""
+    actors = {name: f.ActorFactory(name=name) for name in ("Alpha", "Bravo", "Charlie", "Delta")}
+    url = "/api/v1/actors/?ordering=name&page_size=2"
+
+    first = api.get(url)
+    assert [row["name"] for row in results(first)] == ["Alpha", "Bravo"]
+    assert first["ETag"] and first["Last-Modified"]
+    services.record_update(record=actors["Delta"], fields={"description": "Off the first page."})
+    assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    second = api.get(first.json()["next"])
+    assert second["ETag"] != first["ETag"]
+
+    services.record_update(record=actors["Bravo"], fields={"description": "Edited on the page."})
+    edited = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert edited.status_code == 200 and edited["ETag"] != first["ETag"]
+    assert [row["description"] for row in results(edited)] == [actors["Alpha"].description, "Edited on the page."]
+
+    # Every change so far an hour back, so that Last-Modified (whole seconds)
+    # can tell them from the archiving below.
+    Actor.objects.update(updated_at=F("updated_at") - timedelta(hours=1))
+    before = api.get(url)
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"]).status_code == 304
+
+    services.record_transition(record=actors["Alpha"], to=Lifecycle.ARCHIVED)
+    archived = api.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert archived.status_code == 200 and archived["ETag"] not in (first["ETag"], before["ETag"])
+    assert [row["name"] for row in results(archived)] == ["Bravo", "Charlie"]
+    # The archived record left the page, whose rows are all an hour old:
+    # If-Modified-Since must still not call the list unchanged.
+    assert api.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"]).status_code == 200
+    assert api.get(url, HTTP_IF_NONE_MATCH=archived["ETag"]).status_code == 304
+
+
+def test_list_etag_tells_the_last_page_from_one_with_more_after_it(api):
+    f.ActorFactory(name="Alpha")
+    f.ActorFactory(name="Bravo")
+    url = "/api/v1/actors/?ordering=name&page_size=2"
+    alone = api.get(url)
+    assert alone.json()["next"] is None
+    f.ActorFactory(name="Charlie")  # a third row, past this page
+    more = api.get(url, HTTP_IF_NONE_MATCH=alone["ETag"])
+    assert more.status_code == 200 and more.json()["next"] and more["ETag"] != alone["ETag"]
+
+
+def test_list_304_reads_one_page_and_serializes_nothing(api, django_assert_num_queries):
+    build_sites(30)
+    url = "/api/v1/sites/?page_size=5"
+    # The page, the newest change, names, designations and their kinds, identifiers.
+    with django_assert_num_queries(6):
+        first = api.get(url)
+    assert len(results(first)) == 5
+    with django_assert_num_queries(2):  # the page's rows and the newest change, nothing related
+        assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 def test_anonymous_reads_are_throttled(api, monkeypatch):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django_filters.filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -21,7 +22,7 @@ from registry.services import StaleVersionError
 
 from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, visible
 from . import linked_art
-from .conditional import VARY, make_etag, not_modified, set_validators
+from .conditional import VARY, make_etag, newest_change, not_modified, set_validators
 from .errors import JSONErrorsMixin, PayloadTooLarge
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, JSONLDRenderer
@@ -42,6 +43,29 @@ def split_m2m(model, data: dict) -> tuple[dict, dict]:
     return fields, m2m
 
 
+class StrictFilterBackend(DjangoFilterBackend):
+    """The shared FilterSets, except that a yes/no filter refuses a value that is neither.
+
+    django-filter reads anything but ``true``/``false`` as "no filter", so a
+    misspelt ``?is_movable=ture`` would silently answer the whole list.
+    """
+
+    BOOLEAN_VALUES = ("", "true", "false")
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            errors = {
+                name: [_("Either true or false.")]
+                for name, definition in filterset.filters.items()
+                if isinstance(definition, BooleanFilter)
+                and any(value not in self.BOOLEAN_VALUES for value in request.query_params.getlist(name))
+            }
+            if errors:
+                raise ValidationError(errors)
+        return filterset
+
+
 class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     """List, read, create and update one kind of record; never delete (archive instead)."""
 
@@ -57,7 +81,7 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     permission_classes = [RegistryPermission]
     pagination_class = RecordCursorPagination
     # ``q`` (search) and ``ordering`` are filters of the shared FilterSets.
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     renderer_classes = [JSONRenderer, CSVRenderer]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     schema = RegistryAutoSchema()
@@ -100,14 +124,19 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     # Reading
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        stats = queryset.order_by().aggregate(last=Max("updated_at"), count=Count("pk", distinct=True))
-        etag = make_etag(request, self.model._meta.label, stats["last"], stats["count"], request.get_full_path())
-        if not_modified(request, etag, stats["last"]):
-            return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, stats["last"])
+        # The page's rows come first, without their related records: the
+        # validators need only their own columns, and a 304 needs nothing more.
+        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
         page = self.paginate_queryset(queryset)
+        rows = [(row.pk, row.version, row.updated_at) for row in page]
+        etag = make_etag(request, self.model._meta.label, rows, self.paginator.has_next,
+                         self.paginator.has_previous, request.get_full_path())
+        last_modified = newest_change(self.model, page)
+        if not_modified(request, etag, last_modified):
+            return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
+        prefetch_related_objects(page, *self.get_prefetches())
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        return set_validators(response, etag, stats["last"])
+        return set_validators(response, etag, last_modified)
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()

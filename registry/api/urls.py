@@ -67,5 +67,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^(?P<unmatched>.*)$", not_found),
+    # [\s\S], not ".": an address with an encoded newline (%0A) is unmatched too.
+    re_path(r"^(?P<unmatched>[\s\S]*)$", not_found),
 ]

@@ -17,7 +17,7 @@ from registry.models import (
 )
 
 from .access import AUTHENTICATION_CLASSES, visible
-from .base import RecordViewSet, citations_prefetch, split_m2m
+from .base import RecordViewSet, StrictFilterBackend, citations_prefetch, split_m2m
 from .errors import JSONErrorsMixin
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, GeoJSONRenderer
@@ -200,7 +200,7 @@ class TermViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Term.objects.select_related("broader").order_by("pk")
     serializer_class = s.TermSerializer
     filterset_class = TermFilter
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     authentication_classes = AUTHENTICATION_CLASSES
     renderer_classes = [JSONRenderer, CSVRenderer]
     pagination_class = type("TermPagination", (RecordCursorPagination,), {"ordering": ("pk",)})
