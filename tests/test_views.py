@@ -387,6 +387,35 @@ def test_timeline_is_ordered_by_edtf_bounds_not_by_text(client, palmyra):
     assert html.index("Damage -0050") < html.index("Damage 201X") < html.index("Damage 2016")
 
 
+def test_long_timeline_shows_the_latest_reports_in_date_order_and_links_to_all(client, palmyra, monkeypatch):
+    monkeypatch.setattr("registry.views.site.TIMELINE_LIMIT", 3)
+    for occurred in ["2016", "2013", "2015-08~", "-0050", "2015-05"]:
+        DamageReportFactory(title=f"Damage {occurred}", occurred=occurred, sites=[palmyra])
+    response = client.get(palmyra.get_absolute_url())
+    assert [report.occurred for report in response.context["reports"]] == ["2015-05", "2015-08~", "2016"]
+    html = response.content.decode()
+    assert "Showing the latest 3 reports." in html
+    assert f'{reverse("registry:report-list")}?site={palmyra.slug}' in html
+    listed = client.get(reverse("registry:report-list"), {"site": palmyra.slug}).context["object_list"]
+    assert len(listed) == 5
+
+
+def test_short_timeline_has_no_link_to_more(client, palmyra):
+    DamageReportFactory(title="Demolition", occurred="2015-08", sites=[palmyra])
+    response = client.get(palmyra.get_absolute_url())
+    assert response.context["timeline_truncated"] is False
+    assert "Showing the latest" not in response.content.decode()
+
+
+def test_sorting_a_list_by_date_descending_breaks_ties_the_same_way(client, palmyra):
+    for title in ["A", "B", "C"]:
+        DamageReportFactory(title=title, occurred="2015", sites=[palmyra])
+    newest = [r.pk for r in client.get(reverse("registry:report-list"), {"ordering": "-date"}).context["object_list"]]
+    oldest = [r.pk for r in client.get(reverse("registry:report-list"), {"ordering": "date"}).context["object_list"]]
+    assert newest == sorted(newest, reverse=True)
+    assert oldest == sorted(oldest)
+
+
 def test_map_page_lists_every_site_and_takes_its_tiles_from_settings(client, settings):
     settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     settings.MAP_TILE_ATTRIBUTION = "Example tiles"

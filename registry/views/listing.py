@@ -64,7 +64,10 @@ def stable_order(queryset: QuerySet) -> QuerySet:
     repeat or go missing between one page and the next."""
     ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
     if not any(item in ("pk", "-pk", "id", "-id") for item in ordering if isinstance(item, str)):
-        ordering.append(F("pk").asc())
+        # The tie-break runs the same way as the first key, so that one index serves both.
+        first = ordering[0] if ordering else None
+        descending = first.startswith("-") if isinstance(first, str) else getattr(first, "descending", False)
+        ordering.append(F("pk").desc() if descending else F("pk").asc())
     return queryset.order_by(*ordering)
 
 

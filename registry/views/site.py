@@ -14,6 +14,8 @@ from .maps import map_context
 # Fields that change on every save and say nothing to a reader.
 HISTORY_HIDDEN_FIELDS = ["version", "updated_at", "created_at", "published_at", "submitted_by"]
 HISTORY_LIMIT = 30
+# A site with hundreds of reports shows its latest ones and links to the filtered report list.
+TIMELINE_LIMIT = 100
 
 
 def history_entries(site: HeritageSite) -> list[dict]:
@@ -73,12 +75,19 @@ class SiteDetailView(DetailView):
     def get_context_data(self, **kwargs):
         site = self.object
         link_designations(site)
-        reports = list(querysets.reports().filter(pk__in=DamageReport.objects.for_site(site).values("pk")).chronological())
+        # The most recent TIMELINE_LIMIT reports, in date order; the full list is one link away.
+        newest_first = (querysets.reports().filter(pk__in=DamageReport.objects.for_site(site).values("pk"))
+                        .chronological().reverse())
+        reports = list(newest_first[:TIMELINE_LIMIT + 1])
+        timeline_truncated = len(reports) > TIMELINE_LIMIT
+        reports = reports[:TIMELINE_LIMIT][::-1]
         for report in reports:
             report.disputed = report_is_disputed(report)
         condition = DamageReport.objects.published().confirmed().for_site(site).latest_first().first()
         kwargs.update(
             reports=reports,
+            timeline_truncated=timeline_truncated,
+            timeline_limit=TIMELINE_LIMIT,
             accounts=accounts_by_event(reports),
             condition=condition,
             artefacts=Artefact.objects.published().for_site(site).select_related("kind").prefetch_related("names"),
