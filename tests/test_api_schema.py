@@ -174,7 +174,10 @@ def identity_for(case, data) -> dict:
     return data["curator"]
 
 
+# derandomize: the same requests on every run, so that CI never fails at random;
+# a failure reproduces on the next run. No example database either: what ran
+# before on this machine does not change what runs now.
 @api_schema.parametrize()
-@hypothesis_settings(deadline=None, suppress_health_check=list(HealthCheck))
+@hypothesis_settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 def test_every_operation_answers_as_the_schema_says(case, registry_data):
     case.call_and_validate(headers=identity_for(case, registry_data))
