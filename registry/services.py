@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import (
     APIKey, Attribution, Citation, DamageEvent, DamageReport, Intervention, Lifecycle,
-    PartnerInstitution, PledgeStatusChange, Record, RestorationPledge,
+    PartnerInstitution, PledgeStatusChange, Record, RestorationPledge, Source,
 )
 from registry.models.sources import CITATION_TARGETS
 
@@ -139,15 +139,28 @@ def record_transition(*, record: R, to: str, user=None, reason: str = "") -> R:
             citations = list(_live_citations(record).select_related("source"))
             if not citations:
                 raise ValidationError({"citations": _("A claim needs at least one citation before it is published.")})
+            # A report names the source it comes from; that source is shown beside it in public.
+            own_source = getattr(record, "source", None)
+            if own_source is not None:
+                _publish_evidence(own_source, field="source", user=user, reason=reason)
             for citation in citations:
-                if citation.source.lifecycle != Lifecycle.PUBLISHED:
-                    _set_lifecycle(citation.source, Lifecycle.PUBLISHED, user=user, reason=reason)
+                _publish_evidence(citation.source, field="citations", user=user, reason=reason)
                 if citation.lifecycle != Lifecycle.PUBLISHED:
                     _set_lifecycle(citation, Lifecycle.PUBLISHED, user=user, reason=reason)
         _set_lifecycle(record, to, user=user, reason=reason)
         if isinstance(record, PledgeStatusChange):
             pledge_refresh_status(pledge=record.pledge, user=user)
     return record
+
+
+def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
+    """Publish a draft or in-review source with the claim it backs; a withdrawn one stops it."""
+    if source.lifecycle == Lifecycle.PUBLISHED:
+        return
+    if source.lifecycle in (Lifecycle.RETRACTED, Lifecycle.ARCHIVED):
+        raise ValidationError({field: _("The source “%(source)s” was %(state)s; it cannot back a published claim.") % {
+            "source": source.title, "state": Lifecycle(source.lifecycle).label.lower()}})
+    _set_lifecycle(source, Lifecycle.PUBLISHED, user=user, reason=reason)
 
 
 def _set_lifecycle(record: Record, to: str, *, user, reason: str) -> None:

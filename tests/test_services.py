@@ -119,6 +119,33 @@ def test_publishing_a_claim_needs_a_citation_and_publishes_its_evidence(curator)
     assert report.published_at is not None
 
 
+def test_publishing_a_report_publishes_the_source_it_comes_from(curator):
+    own_source = SourceFactory(lifecycle=Lifecycle.DRAFT)
+    report = DamageReportFactory(lifecycle=Lifecycle.DRAFT, source=own_source)
+    services.citation_add(target=report, fields={"source": SourceFactory(), "quote": "smashed"})
+
+    services.record_publish(record=report, user=curator)
+
+    own_source.refresh_from_db()
+    assert own_source.lifecycle == Lifecycle.PUBLISHED
+
+
+@pytest.mark.parametrize("withdrawn", [Lifecycle.RETRACTED, Lifecycle.ARCHIVED])
+def test_a_withdrawn_source_cannot_back_a_published_report(curator, withdrawn):
+    own_source = SourceFactory(title="Retouched video")
+    report = DamageReportFactory(lifecycle=Lifecycle.DRAFT, source=own_source)
+    services.citation_add(target=report, fields={"source": SourceFactory(), "quote": "smashed"})
+    services.record_transition(record=own_source, to=withdrawn, user=curator)
+
+    with pytest.raises(ValidationError) as error:
+        services.record_publish(record=report, user=curator)
+
+    assert "Retouched video" in error.value.message_dict["source"][0]
+    report.refresh_from_db()
+    own_source.refresh_from_db()
+    assert (report.lifecycle, own_source.lifecycle) == (Lifecycle.DRAFT, withdrawn)
+
+
 def test_lifecycle_refuses_impossible_steps():
     site = HeritageSiteFactory(lifecycle=Lifecycle.ARCHIVED)
 
