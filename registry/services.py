@@ -94,6 +94,9 @@ def record_save(
             record.version = current + 1
         if not record.slug:
             record.slug = unique_slug(model=model, text=_slug_text(record))
+        if record.lifecycle == Lifecycle.PUBLISHED and record.published_at is None:
+            # Created published (by an importer or the seed loader): it is public from now on.
+            record.published_at = timezone.now()
         record.full_clean()
         _mark_history(record, user=user, reason=reason)
         record.save()

@@ -67,6 +67,9 @@ def test_feed_shows_partners_their_own_drafts_only(api, partner_a, partner_b):
         seen = {e["slug"] for e in feed(client, "/api/v1/changes/")}
         assert own.slug not in seen and never_public.slug not in seen
     assert withdrawn_draft.slug not in {e["slug"] for e in feed(partner_a.client, "/api/v1/changes/")}
+    curators_draft = f.SourceFactory(lifecycle=Lifecycle.DRAFT)
+    services.record_archive(record=curators_draft)
+    assert curators_draft.slug not in {e["slug"] for e in feed(api, "/api/v1/changes/")}
     for client in (api, partner_b.client):
         assert not any(e["lifecycle"] in ("draft", "in_review") for e in feed(client, "/api/v1/changes/"))
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from registry import services
 from registry.models import (
-    APIKey, Citation, DamageReport, HeritageSite, Lifecycle, PledgeStatus, PledgeStatusChange,
+    APIKey, Citation, DamageReport, HeritageSite, Lifecycle, PledgeStatus, PledgeStatusChange, Source,
 )
 from tests.factories import (
     ActorFactory, DamageReportFactory, HeritageSiteFactory, PartnerInstitutionFactory,
@@ -144,6 +144,16 @@ def test_a_withdrawn_source_cannot_back_a_published_report(curator, withdrawn):
     report.refresh_from_db()
     own_source.refresh_from_db()
     assert (report.lifecycle, own_source.lifecycle) == (Lifecycle.DRAFT, withdrawn)
+
+
+def test_a_record_created_published_has_its_publication_date():
+    kind = term("source_kind", "news-article")
+    source = services.record_create(model=Source, fields={
+        "title": "Wire report", "kind": kind, "lifecycle": Lifecycle.PUBLISHED})
+    draft = services.record_create(model=Source, fields={"title": "Notes", "kind": kind, "lifecycle": Lifecycle.DRAFT})
+
+    assert source.published_at is not None
+    assert draft.published_at is None
 
 
 def test_lifecycle_refuses_impossible_steps():

@@ -69,13 +69,12 @@ class ChangeSerializer(serializers.Serializer):
 def feed_visibility(request) -> Q:
     """Published and withdrawn records; a partner also sees its own submissions.
 
-    A partner's submission withdrawn before it was ever published stays out:
-    no mirror has it, and its slug is that partner's business.
+    A record withdrawn before it was ever published stays out: no mirror has
+    it, and a draft's slug is not public.
     """
     if is_curator(request):
         return Q()
-    withdrawn = Q(lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED]) & (
-        Q(published_at__isnull=False) | Q(submitted_by__isnull=True))
+    withdrawn = Q(lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED], published_at__isnull=False)
     rule = Q(lifecycle=Lifecycle.PUBLISHED) | withdrawn
     partner = partner_of(request)
     return rule | Q(submitted_by=partner) if partner else rule
