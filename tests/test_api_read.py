@@ -125,6 +125,19 @@ def test_anonymous_reads_published_records_only(api, partner_a):
     assert api.get(f"/api/v1/damage-reports/{published.slug}/").json()["title"] == published.title
 
 
+def test_related_records_the_reader_may_not_see_are_left_out(api, partner_a, curator):
+    public_site = f.HeritageSiteFactory()
+    draft_site = f.HeritageSiteFactory(lifecycle=Lifecycle.DRAFT, submitted_by=partner_a.institution)
+    draft_publisher = f.ActorFactory(lifecycle=Lifecycle.DRAFT)
+    report = f.DamageReportFactory(sites=[public_site, draft_site])
+    source = f.SourceFactory(publisher=draft_publisher)
+    assert api.get(f"/api/v1/damage-reports/{report.slug}/").json()["sites"] == [public_site.slug]
+    assert api.get(f"/api/v1/sources/{source.slug}/").json()["publisher"] is None
+    assert set(partner_a.client.get(f"/api/v1/damage-reports/{report.slug}/").json()["sites"]) == {
+        public_site.slug, draft_site.slug}
+    assert curator.get(f"/api/v1/sources/{source.slug}/").json()["publisher"] == draft_publisher.slug
+
+
 def test_partner_sees_its_own_submissions_but_never_another_partners(partner_a, partner_b):
     published = f.SourceFactory()
     own = f.SourceFactory(lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution)

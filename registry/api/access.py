@@ -48,6 +48,15 @@ def visible(queryset: QuerySet, request) -> QuerySet:
     return queryset.visible_to_partner(partner_of(request) if request is not None else None)
 
 
+def may_read(record, request) -> bool:
+    """``visible`` for one loaded record: a related record the caller may not
+    read is left out of what it is shown, so a draft's slug never leaks."""
+    if record.lifecycle == Lifecycle.PUBLISHED or (request is not None and is_curator(request)):
+        return True
+    partner = partner_of(request) if request is not None else None
+    return partner is not None and record.submitted_by_id == partner.pk
+
+
 def variant_key(request) -> str:
     """The part of a cache key that differs between readers of the same URL."""
     if is_curator(request):

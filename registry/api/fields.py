@@ -7,11 +7,12 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from registry.dates import format_day_key
 from registry.models import Term
 
-from .access import visible
+from .access import may_read, visible
 
 
 @extend_schema_field({"type": "string", "pattern": r"^-?\d{4,}-\d{2}-\d{2}$", "nullable": True,
@@ -28,6 +29,14 @@ class DayKeyField(serializers.ReadOnlyField):
         return format_day_key(value) or None
 
 
+class VisibleManyRelatedField(serializers.ManyRelatedField):
+    """A list of related records' slugs without those the caller may not read."""
+
+    def to_representation(self, iterable):
+        request = self.context.get("request")
+        return [self.child_relation.to_representation(item) for item in iterable if may_read(item, request)]
+
+
 class RecordSlugField(serializers.SlugRelatedField):
     """A reference to another record by slug, limited to what the caller may see.
 
@@ -42,8 +51,17 @@ class RecordSlugField(serializers.SlugRelatedField):
             kwargs.setdefault("queryset", model._default_manager.all())
         super().__init__(**kwargs)
 
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # As RelatedField.many_init, with the list field that leaves out what the caller may not read.
+        list_kwargs = {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return VisibleManyRelatedField(child_relation=cls(*args, **kwargs), **list_kwargs)
+
     def get_queryset(self):
         return visible(super().get_queryset(), self.context.get("request"))
+
+    def to_representation(self, obj):
+        return obj.slug if may_read(obj, self.context.get("request")) else None
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
