@@ -336,17 +336,6 @@ def history_save(*, instance: models.Model, user=None, reason: str = "") -> mode
     return instance
 
 
-def record_part_delete(*, part: models.Model, user=None, reason: str = "") -> None:
-    """Remove a part of a record (an alternative name, a designation, an identifier).
-
-    Parts are not records of their own: removing one changes the record it
-    belongs to, and the part's history keeps the removed row.
-    """
-    with transaction.atomic():
-        _mark_history(part, user=user, reason=reason)
-        part.delete()
-
-
 # Curators
 
 CURATOR_GROUP = "curator"
