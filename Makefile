@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): `auto` is one per CPU; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 CURATOR ?=
 
@@ -16,11 +18,12 @@ CURATOR ?=
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test superuser curator bench clean distclean
+.PHONY: help install run test lint superuser curator bench clean distclean
 
 help:
 	@echo "make run        install, migrate, load seed data and serve on http://$(HOST):$(PORT)/"
 	@echo "make test       run the whole test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make lint       ruff check and mypy, as CI runs them"
 	@echo "make curator    create a curator account for the admin (CURATOR=username to skip the prompt)"
 	@echo "make superuser  create a superuser"
 	@echo "make bench      generate benchmark data and run the benchmarks"
@@ -46,8 +49,13 @@ run: $(STAMP)
 	@echo "Heritage registry running at http://$(HOST):$(PORT)/ (admin at /admin/)"
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
+# Each test file runs in one worker, so a module's server process starts once.
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(DEV_ENV) $(VENV)/bin/mypy
 
 superuser: $(STAMP)
 	$(DEV_ENV) $(MANAGE) createsuperuser

@@ -30,9 +30,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 USER_AGENT = "heritage-registry-example-client/1.0"
 WITHDRAWN = {"retracted", "archived"}

@@ -202,6 +202,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Without collectstatic there is no STATIC_ROOT to index at start-up: development
+# and tests look files up through the finders on each request instead.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Security. Secure cookies are on by default outside development and tests;
 # set SESSION_COOKIE_SECURE=0 / CSRF_COOKIE_SECURE=0 to serve over plain HTTP.

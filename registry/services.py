@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -20,12 +20,28 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    APIKey, Attribution, Citation, DamageEvent, DamageReport, Intervention, Lifecycle,
-    PartnerInstitution, PledgeStatusChange, Record, RestorationPledge, Source,
+    Actor,
+    APIKey,
+    Attribution,
+    Citation,
+    DamageEvent,
+    DamageReport,
+    Intervention,
+    Lifecycle,
+    PartnerInstitution,
+    PledgeStatusChange,
+    Record,
+    RestorationPledge,
+    Source,
 )
 from registry.models.sources import CITATION_TARGETS
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 R = TypeVar("R", bound=Record)
+# Who made a change, for the history; None for scripts and imports.
+Editor: TypeAlias = "User | None"
 
 # Records that state something about the world: they are published only with evidence.
 CLAIM_MODELS: tuple[type[Record], ...] = (
@@ -55,7 +71,7 @@ class StaleVersionError(Exception):
 
 def unique_slug(*, model: type[models.Model], text: str, max_length: int = 120) -> str:
     """A slug made from ``text`` that no row of ``model`` uses yet."""
-    base = slugify(text)[: max_length - 8].strip("-") or model._meta.model_name
+    base = slugify(text)[: max_length - 8].strip("-") or str(model._meta.model_name)
     slug, n = base, 2
     while model._default_manager.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -66,15 +82,16 @@ def _slug_text(record: Record) -> str:
     return getattr(record, "name", None) or getattr(record, "title", None) or str(record)
 
 
-def _mark_history(record: models.Model, *, user, reason: str) -> None:
-    record._history_user = user
-    record._change_reason = reason or None
+def _mark_history(record: models.Model, *, user: Editor, reason: str) -> None:
+    # The attributes django-simple-history reads when it writes the history row.
+    record._history_user = user  # type: ignore[attr-defined]
+    record._change_reason = reason or None  # type: ignore[attr-defined]
 
 
 def record_save(
     *,
     record: R,
-    user=None,
+    user: Editor = None,
     reason: str = "",
     expected_version: int | None = None,
     m2m: Mapping[str, Iterable[Any]] | None = None,
@@ -105,17 +122,17 @@ def record_save(
     return record
 
 
-def record_create(*, model: type[R], fields: Mapping[str, Any], **kwargs) -> R:
+def record_create(*, model: type[R], fields: Mapping[str, Any], **kwargs: Any) -> R:
     return record_save(record=model(**fields), **kwargs)
 
 
-def record_update(*, record: R, fields: Mapping[str, Any], **kwargs) -> R:
+def record_update(*, record: R, fields: Mapping[str, Any], **kwargs: Any) -> R:
     for name, value in fields.items():
         setattr(record, name, value)
     return record_save(record=record, **kwargs)
 
 
-def _live_citations(record: Record):
+def _live_citations(record: Record) -> models.QuerySet[Citation]:
     return Citation.objects.filter(**{_citation_field(record): record}).exclude(
         lifecycle__in=[Lifecycle.ARCHIVED, Lifecycle.RETRACTED]
     )
@@ -128,7 +145,7 @@ def _citation_field(record: Record) -> str:
     raise ValueError(f"{type(record).__name__} records cannot be cited")
 
 
-def record_transition(*, record: R, to: str, user=None, reason: str = "") -> R:
+def record_transition(*, record: R, to: str, user: Editor = None, reason: str = "") -> R:
     """Move a record along its lifecycle, keeping the rules of each step.
 
     Publishing a claim needs at least one citation; its draft citations, and
@@ -156,7 +173,7 @@ def record_transition(*, record: R, to: str, user=None, reason: str = "") -> R:
     return record
 
 
-def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
+def _publish_evidence(source: Source, *, field: str, user: Editor, reason: str) -> None:
     """Publish a draft or in-review source with the claim it backs; a withdrawn one stops it."""
     if source.lifecycle == Lifecycle.PUBLISHED:
         return
@@ -166,26 +183,26 @@ def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
     _set_lifecycle(source, Lifecycle.PUBLISHED, user=user, reason=reason)
 
 
-def _set_lifecycle(record: Record, to: str, *, user, reason: str) -> None:
+def _set_lifecycle(record: Record, to: str, *, user: Editor, reason: str) -> None:
     record.lifecycle = to
     if to == Lifecycle.PUBLISHED and record.published_at is None:
         record.published_at = timezone.now()
     record_save(record=record, user=user, reason=reason or _("Lifecycle: %(to)s") % {"to": to})
 
 
-def record_submit_for_review(*, record: R, user=None, reason: str = "") -> R:
+def record_submit_for_review(*, record: R, user: Editor = None, reason: str = "") -> R:
     return record_transition(record=record, to=Lifecycle.IN_REVIEW, user=user, reason=reason)
 
 
-def record_publish(*, record: R, user=None, reason: str = "") -> R:
+def record_publish(*, record: R, user: Editor = None, reason: str = "") -> R:
     return record_transition(record=record, to=Lifecycle.PUBLISHED, user=user, reason=reason)
 
 
-def record_retract(*, record: R, user=None, reason: str = "") -> R:
+def record_retract(*, record: R, user: Editor = None, reason: str = "") -> R:
     return record_transition(record=record, to=Lifecycle.RETRACTED, user=user, reason=reason)
 
 
-def record_archive(*, record: R, user=None, reason: str = "") -> R:
+def record_archive(*, record: R, user: Editor = None, reason: str = "") -> R:
     """What "delete" means here: the record leaves every public view, its rows stay."""
     if record.lifecycle == Lifecycle.ARCHIVED:
         return record
@@ -193,7 +210,7 @@ def record_archive(*, record: R, user=None, reason: str = "") -> R:
 
 
 def citation_add(
-    *, target: Record, fields: Mapping[str, Any], user=None, reason: str = "",
+    *, target: Record, fields: Mapping[str, Any], user: Editor = None, reason: str = "",
     submitted_by: PartnerInstitution | None = None, lifecycle: str = Lifecycle.DRAFT,
 ) -> Citation:
     citation = Citation(**fields, **{_citation_field(target): target})
@@ -210,7 +227,7 @@ def claim_create(
     fields: Mapping[str, Any],
     citations: Sequence[Mapping[str, Any]],
     m2m: Mapping[str, Iterable[Any]] | None = None,
-    user=None,
+    user: Editor = None,
     reason: str = "",
     submitted_by: PartnerInstitution | None = None,
     lifecycle: str = Lifecycle.DRAFT,
@@ -223,7 +240,7 @@ def claim_create(
         record.submitted_by = submitted_by
         record.lifecycle = Lifecycle.DRAFT if lifecycle == Lifecycle.PUBLISHED else lifecycle
         record_save(record=record, m2m=m2m, user=user, reason=reason)
-        errors: dict[str, list] = {}
+        errors: dict[str, list[str]] = {}
         for index, citation_fields in enumerate(citations):
             try:
                 citation_add(target=record, fields=citation_fields, user=user, reason=reason,
@@ -239,8 +256,8 @@ def claim_create(
 
 def damage_report_submit(
     *, fields: Mapping[str, Any], citations: Sequence[Mapping[str, Any]],
-    m2m: Mapping[str, Iterable[Any]] | None = None, submitted_by: PartnerInstitution, user=None,
-    reason: str = "",
+    m2m: Mapping[str, Iterable[Any]] | None = None, submitted_by: PartnerInstitution,
+    user: Editor = None, reason: str = "",
 ) -> DamageReport:
     """A partner's report: stored as a draft in review, attributed to the institution."""
     return claim_create(
@@ -252,8 +269,8 @@ def damage_report_submit(
 
 def pledge_record_status(
     *, pledge: RestorationPledge, status: str, date: str, citations: Sequence[Mapping[str, Any]],
-    note: str = "", user=None, reason: str = "", submitted_by: PartnerInstitution | None = None,
-    lifecycle: str = Lifecycle.DRAFT,
+    note: str = "", user: Editor = None, reason: str = "",
+    submitted_by: PartnerInstitution | None = None, lifecycle: str = Lifecycle.DRAFT,
 ) -> PledgeStatusChange:
     """Record a pledge's new status with its evidence; the pledge follows once published."""
     change = claim_create(
@@ -264,7 +281,7 @@ def pledge_record_status(
     return change
 
 
-def pledge_refresh_status(*, pledge: RestorationPledge, user=None) -> RestorationPledge:
+def pledge_refresh_status(*, pledge: RestorationPledge, user: Editor = None) -> RestorationPledge:
     """Set the pledge's status from its latest published status change."""
     latest = pledge.status_changes.published().latest_first().first()
     status = latest.status if latest else RestorationPledge._meta.get_field("status").default
@@ -283,7 +300,9 @@ def _digest(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def partner_create(*, name: str, contact_email: str = "", actor=None, user=None) -> PartnerInstitution:
+def partner_create(
+    *, name: str, contact_email: str = "", actor: Actor | None = None, user: Editor = None,
+) -> PartnerInstitution:
     """A partner institution with the service account its API requests act as."""
     with transaction.atomic():
         slug = slugify(name)
@@ -295,7 +314,9 @@ def partner_create(*, name: str, contact_email: str = "", actor=None, user=None)
     return partner
 
 
-def api_key_create(*, institution: PartnerInstitution, label: str, user=None) -> tuple[APIKey, str]:
+def api_key_create(
+    *, institution: PartnerInstitution, label: str, user: Editor = None,
+) -> tuple[APIKey, str]:
     """Make a key; return it with the raw secret, which is shown once and never stored."""
     prefix = secrets.token_hex(API_KEY_PREFIX_LENGTH // 2)
     raw = f"{prefix}.{secrets.token_urlsafe(32)}"
@@ -306,7 +327,7 @@ def api_key_create(*, institution: PartnerInstitution, label: str, user=None) ->
     return key, raw
 
 
-def api_key_revoke(*, key: APIKey, user=None, reason: str = "") -> APIKey:
+def api_key_revoke(*, key: APIKey, user: Editor = None, reason: str = "") -> APIKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         _mark_history(key, user=user, reason=reason or _("Key revoked"))
@@ -317,7 +338,7 @@ def api_key_revoke(*, key: APIKey, user=None, reason: str = "") -> APIKey:
 def api_key_authenticate(*, raw_key: str) -> APIKey | None:
     """The usable key matching ``raw_key``, or None. Records when it was last used."""
     prefix = raw_key.split(".", 1)[0]
-    key = APIKey.objects.usable().select_related("institution__account").filter(prefix=prefix).first()
+    key: APIKey | None = APIKey.objects.usable().select_related("institution__account").filter(prefix=prefix).first()
     if key is None or not secrets.compare_digest(key.digest, _digest(raw_key)):
         return None
     APIKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
@@ -327,7 +348,7 @@ def api_key_authenticate(*, raw_key: str) -> APIKey | None:
 # Parts of records (names, designations, identifiers), vocabulary terms, partners:
 # rows without a lifecycle, still validated and written with who and why.
 
-def history_save(*, instance: models.Model, user=None, reason: str = "") -> models.Model:
+def history_save(*, instance: models.Model, user: Editor = None, reason: str = "") -> models.Model:
     """Validate and save a row that is not a Record, recording who changed it and why."""
     with transaction.atomic():
         instance.full_clean()

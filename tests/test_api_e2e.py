@@ -134,7 +134,9 @@ def server(database_url):
     manage(env, "load_seeds")
     keys = [line.split()[1] for line in manage(env, "shell", "-c", SETUP).splitlines() if line.startswith("KEY ")]
     assert len(keys) == 2
-    log = open(BASE_DIR / "artifacts" / "e2e-server.log", "w") if (BASE_DIR / "artifacts").is_dir() \
+    # One log per pytest-xdist worker, so parallel runs do not write into the same file.
+    log_name = f"e2e-server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    log = open(BASE_DIR / "artifacts" / log_name, "w") if (BASE_DIR / "artifacts").is_dir() \
         else subprocess.DEVNULL
     process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -142,7 +144,7 @@ def server(database_url):
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, "the server process exited; see artifacts/e2e-server.log"
+            assert process.poll() is None, f"the server process exited; see artifacts/{log_name}"
             try:
                 urllib.request.urlopen(url + "/api/v1/", timeout=2).close()
                 break

@@ -8,7 +8,6 @@ its markers must still work from the project's own static files.
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 import pytest

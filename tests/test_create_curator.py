@@ -44,3 +44,36 @@ def test_without_password_or_terminal_it_refuses(monkeypatch):
     with pytest.raises(CommandError, match="No password"):
         call_command("create_curator", "nobody", stdout=StringIO())
     assert not get_user_model().objects.filter(username="nobody").exists()
+
+
+class TerminalInput(StringIO):
+    """Standard input that says it is a terminal, with what the user would type."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_piped_password_is_refused_naming_the_environment_variable(monkeypatch):
+    monkeypatch.delenv("CURATOR_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", StringIO("piped-passphrase-here\n"))
+    with pytest.raises(CommandError, match="CURATOR_PASSWORD") as error:
+        call_command("create_curator", "piped", stdout=StringIO())
+    assert "pipe" in str(error.value)
+    assert not get_user_model().objects.filter(username="piped").exists()
+
+
+def test_without_username_it_asks_for_one_in_a_terminal(monkeypatch):
+    monkeypatch.delenv("CURATOR_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", TerminalInput("amal\n"))
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "the-great-colonnade-of-apamea")
+    call_command("create_curator", stdout=StringIO())
+    user = get_user_model().objects.get(username="amal")
+    assert user.is_staff and user.check_password("the-great-colonnade-of-apamea")
+
+
+def test_without_username_or_terminal_it_says_how_to_give_one(monkeypatch):
+    monkeypatch.setenv("CURATOR_PASSWORD", "colonnade-and-tetrapylon")
+    monkeypatch.setattr("sys.stdin", StringIO())
+    with pytest.raises(CommandError, match="No username.*CURATOR=alice"):
+        call_command("create_curator", stdout=StringIO())
+    assert not get_user_model().objects.exclude(username="").filter(is_staff=True).exists()

@@ -8,7 +8,7 @@ keeps in ``shared/linked-art-schema/`` beside the repository.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -213,7 +213,7 @@ def test_damage_event_is_an_activity_with_only_published_sure_perpetrators(palmy
     possibly = [a for a in document["attributed_by"] if a["assigned"][0]["id"] == doubtful_uri]
     assert "http://vocab.getty.edu/aat/300435722" in {c["id"] for c in possibly[0]["classified_as"]}
     end = graph.value(graph.value(activity, CRM["P4_has_time-span"]), CRM.P82b_end_of_the_end)
-    assert end.toPython() == datetime(2015, 9, 2, 23, 59, 59, tzinfo=timezone.utc)
+    assert end.toPython() == datetime(2015, 9, 2, 23, 59, 59, tzinfo=UTC)
     assert schema_errors(document, "event.json") == []
 
 

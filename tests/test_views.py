@@ -515,7 +515,7 @@ def _many_reports(count: int):
         CitationFactory(source=source, damage_report=report, speaker=speaker)
         ArtefactFactory(site=site)
         HeritageSiteFactory()
-    for number in range(min(count, 20)):
+    for _ in range(min(count, 20)):
         change = PledgeStatusChangeFactory(pledge=pledge)
         CitationFactory(source=source, damage_report=None, pledge_status=change)
         RestorationPledgeFactory(sites=[site], pledger=speaker)

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -21,6 +22,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from registry import services
 from registry.models import Citation, Lifecycle, Record
+
+# Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
+URL_FORMFIELD = {models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"}}
 
 RECORD_READONLY_FIELDS = ("lifecycle", "version", "created_at", "updated_at", "published_at", "submitted_by")
 
@@ -110,6 +114,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """
 
     form = ChangeReasonForm
+    formfield_overrides = URL_FORMFIELD
 
     def revert_disabled(self, request, obj=None):
         return True

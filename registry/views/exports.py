@@ -134,7 +134,7 @@ def _geometry(sites) -> dict | None:
 
 def _feature(layout: str, record, url: Callable) -> dict:
     header, row_of = LAYOUTS[layout]
-    properties = dict(zip(header, row_of(record, url)))
+    properties = dict(zip(header, row_of(record, url), strict=False))
     properties = {key: (value if isinstance(value, bool | int | float) else str(value)) for key, value in properties.items()}
     return {"type": "Feature", "id": record.slug, "geometry": _geometry(_places(layout, record)),
             "properties": properties}

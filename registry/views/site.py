@@ -26,7 +26,7 @@ def history_entries(site: HeritageSite) -> list[dict]:
     """
     records = list(site.history.order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1])
     entries = []
-    for newer, older in zip(records, records[1:] + [None]):
+    for newer, older in zip(records, records[1:] + [None], strict=True):
         if len(entries) == HISTORY_LIMIT:
             break
         if older is None:

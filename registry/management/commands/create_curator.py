@@ -23,11 +23,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("username")
+        parser.add_argument("username", nargs="?", help="Asked for when left out.")
         parser.add_argument("--email", default="")
         parser.add_argument("--password", help=f"Prefer {PASSWORD_ENV} or the prompt: arguments show up in ps.")
 
-    def handle(self, *args, username: str, email: str, password: str | None, **options):
+    def handle(self, *args, username: str | None, email: str, password: str | None, **options):
+        username = username or self._prompt_username()
         if get_user_model().objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
         password = password or os.environ.get(PASSWORD_ENV) or self._prompt()
@@ -39,9 +40,21 @@ class Command(BaseCommand):
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS(f"Curator {user.username} created."))
 
+    def _prompt_username(self) -> str:
+        if not sys.stdin.isatty():
+            raise CommandError("No username: give one, e.g. make curator CURATOR=alice.")
+        username = input("Username: ").strip()
+        if not username:
+            raise CommandError("username: a curator needs a username.")
+        return username
+
     def _prompt(self) -> str:
         if not sys.stdin.isatty():
-            raise CommandError(f"No password: pass --password, set {PASSWORD_ENV}, or run in a terminal.")
+            raise CommandError(
+                "No password: a password is not read from a pipe. Set the "
+                f"{PASSWORD_ENV} environment variable (e.g. {PASSWORD_ENV}=... make curator "
+                "CURATOR=alice), pass --password, or run the command in a terminal."
+            )
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Password (again): "):
             raise CommandError("The passwords do not match.")
