@@ -217,6 +217,8 @@ def _report_rows(reports: list[DamageReport]) -> list[DamageReport]:
 def load_accounts(reports: list[DamageReport]) -> dict[int, Account]:
     """Accounts of ``reports`` and of their events' other published reports: four queries."""
     rows = _report_rows(list(reports))
+    if not rows:
+        return {}
     ids = [report.pk for report in rows]
     artefacts, sites, disputing = defaultdict(set), defaultdict(set), defaultdict(list)
     for report_id, artefact_id in DamageReport.artefacts.through.objects.filter(
@@ -242,8 +244,21 @@ def _by_event(accounts: dict[int, Account]) -> dict[int, list[Account]]:
     return groups
 
 
-def report_verdicts(reports) -> dict[int, Verdict]:
-    """The verdict on each report, compared with its event's other published reports."""
+@dataclass
+class Decisions:
+    """Verdicts on a set of reports and on their events, from one load of their accounts."""
+
+    accounts: dict[int, Account]
+    reports: dict[int, Verdict]
+
+    def event(self, event_id: int) -> Verdict:
+        group = [account for account in self.accounts.values()
+                 if account.report.damage_event_id == event_id and account.report.lifecycle == Lifecycle.PUBLISHED]
+        return event_verdict(sorted(group, key=_chronological))
+
+
+def decide(reports) -> Decisions:
+    """Compare each report with its event's other published reports (four queries in all)."""
     reports = list(reports)
     accounts = load_accounts(reports)
     events = _by_event(accounts)
@@ -255,7 +270,12 @@ def report_verdicts(reports) -> dict[int, Verdict]:
             if other.report.pk != report.pk:
                 found += compare(account, other)
         verdicts[report.pk] = verdict_of(found, retracted=account.retracted)
-    return verdicts
+    return Decisions(accounts, verdicts)
+
+
+def report_verdicts(reports) -> dict[int, Verdict]:
+    """The verdict on each report, compared with its event's other published reports."""
+    return decide(reports).reports
 
 
 def event_verdict(accounts: list[Account]) -> Verdict:
@@ -293,11 +313,11 @@ class EventAccounts:
         return self.verdict.disputed
 
 
-def event_accounts(reports: list[DamageReport]) -> list[EventAccounts]:
+def event_accounts(reports: list[DamageReport], decisions: Decisions | None = None) -> list[EventAccounts]:
     """Events that ``reports`` tell more than once, in the order the reports come.
 
-    The reports must have their ``damage_event`` loaded; comparisons load what
-    they need in bulk (see ``load_accounts``).
+    The reports must have their ``damage_event`` loaded. Each table's verdict
+    is the event's, over all its published reports.
     """
     groups: dict[int, list[DamageReport]] = {}
     for report in reports:
@@ -305,6 +325,5 @@ def event_accounts(reports: list[DamageReport]) -> list[EventAccounts]:
         if event is not None and event.lifecycle == Lifecycle.PUBLISHED:
             groups.setdefault(event.pk, []).append(report)
     groups = {pk: group for pk, group in groups.items() if len(group) > 1}
-    accounts = load_accounts([report for group in groups.values() for report in group])
-    return [EventAccounts(group[0].damage_event, group, event_verdict([accounts[r.pk] for r in group]))
-            for group in groups.values()]
+    decisions = decisions or decide([report for group in groups.values() for report in group])
+    return [EventAccounts(group[0].damage_event, group, decisions.event(pk)) for pk, group in groups.items()]

@@ -19,7 +19,7 @@ from registry.models import (
     Intervention, PledgeStatus, RestorationPledge, Source,
 )
 
-from registry.selectors.disputes import EventAccounts, event_verdicts, report_verdicts
+from registry.selectors.disputes import EventAccounts, decide
 
 from . import querysets
 from .site import condition_context
@@ -120,10 +120,10 @@ class DamageEventDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         reports = list(querysets.reports().filter(damage_event=self.object).chronological())
-        verdicts = report_verdicts(reports)
+        decisions = decide(reports)
         for report in reports:
-            report.verdict = verdicts[report.pk]
-        kwargs.update(reports=reports, verdict=event_verdicts([self.object])[self.object.pk])
+            report.verdict = decisions.reports[report.pk]
+        kwargs.update(reports=reports, verdict=decisions.event(self.object.pk))
         return super().get_context_data(**kwargs)
 
 
@@ -139,7 +139,7 @@ class DamageReportDetailView(DetailView):
         others = []
         if report.damage_event_id and report.damage_event.is_public:
             others = list(querysets.reports().filter(damage_event=report.damage_event_id).exclude(pk=report.pk).chronological())
-        verdicts = report_verdicts([report, *others])
+        verdicts = decide([report, *others]).reports
         for row in [report, *others]:
             row.verdict = verdicts[row.pk]
         accounts = EventAccounts(report.damage_event, [report, *others], report.verdict) if others else None

@@ -8,7 +8,7 @@ from django.views.generic import DetailView
 from registry.models import Artefact, DamageReport, Designation, HeritageSite, SiteName
 
 from registry.selectors.condition import artefact_conditions, site_conditions
-from registry.selectors.disputes import event_accounts, report_verdicts
+from registry.selectors.disputes import decide, event_accounts
 from registry.selectors.summary import build_summary
 
 from . import querysets
@@ -60,9 +60,9 @@ def link_designations(site: HeritageSite) -> None:
 
 def condition_context(record, reports: list, pledges: list, parts: list) -> dict:
     """Verdicts on the reports, accounts side by side, the condition and the summary of a page."""
-    verdicts = report_verdicts(reports)
+    decisions = decide(reports)
     for report in reports:
-        report.verdict = verdicts[report.pk]
+        report.verdict = decisions.reports[report.pk]
     if isinstance(record, HeritageSite):
         condition = site_conditions([record])[record.pk]
     else:
@@ -70,7 +70,7 @@ def condition_context(record, reports: list, pledges: list, parts: list) -> dict
     part_conditions = artefact_conditions(parts) if parts else {}
     summary = build_summary(condition=condition, reports=reports, pledges=pledges,
                             parts=[(part, part_conditions[part.pk]) for part in parts])
-    return {"accounts": event_accounts(reports), "condition": condition, "summary": summary}
+    return {"accounts": event_accounts(reports, decisions), "condition": condition, "summary": summary}
 
 
 class SiteDetailView(DetailView):
