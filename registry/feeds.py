@@ -8,6 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import DamageReport
+from registry.selectors.disputes import report_verdicts
 from registry.views.querysets import newest_published
 
 FEED_LENGTH = 50
@@ -20,16 +21,26 @@ class LatestReportsFeed(Feed):
     link = reverse_lazy("registry:report-list")
 
     def items(self):
-        return newest_published(DamageReport.objects.published().select_related("source"), FEED_LENGTH)
+        reports = newest_published(
+            DamageReport.objects.published().select_related("source", "cause_category", "cause_type", "responsible"),
+            FEED_LENGTH,
+        )
+        verdicts = report_verdicts(reports)
+        for report in reports:
+            report.verdict = verdicts[report.pk]
+        return reports
 
     def item_title(self, item: DamageReport) -> str:
         return item.title
 
     def item_description(self, item: DamageReport) -> str:
-        return _("%(severity)s damage, %(date)s, reported by %(source)s (%(status)s).") % {
+        text = _("%(severity)s damage, %(date)s, reported by %(source)s (%(status)s).") % {
             "severity": item.get_severity_display(), "date": item.occurred or _("date unknown"),
             "source": item.source.title, "status": item.get_claim_status_display(),
         }
+        if item.verdict.disputed:
+            text = f"{text} {_('Disputed: %(differences)s.') % {'differences': item.verdict.summary}}"
+        return text
 
     def item_pubdate(self, item: DamageReport):
         return item.published_at or item.created_at

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from anyascii import anyascii
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -29,6 +30,7 @@ from registry.models import (
     Intervention,
     Lifecycle,
     PartnerInstitution,
+    PledgeParty,
     PledgeStatusChange,
     Record,
     RestorationPledge,
@@ -71,7 +73,8 @@ class StaleVersionError(Exception):
 
 def unique_slug(*, model: type[models.Model], text: str, max_length: int = 120) -> str:
     """A slug made from ``text`` that no row of ``model`` uses yet."""
-    base = slugify(text)[: max_length - 8].strip("-") or str(model._meta.model_name)
+    # Transliterated first, so that a name written only in Arabic still gives a readable slug.
+    base = slugify(anyascii(text))[: max_length - 8].strip("-") or str(model._meta.model_name)
     slug, n = base, 2
     while model._default_manager.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -270,15 +273,28 @@ def damage_report_submit(
 def pledge_record_status(
     *, pledge: RestorationPledge, status: str, date: str, citations: Sequence[Mapping[str, Any]],
     note: str = "", user: Editor = None, reason: str = "",
-    submitted_by: PartnerInstitution | None = None, lifecycle: str = Lifecycle.DRAFT,
+    submitted_by: PartnerInstitution | None = None, lifecycle: str = Lifecycle.DRAFT, slug: str = "",
 ) -> PledgeStatusChange:
-    """Record a pledge's new status with its evidence; the pledge follows once published."""
+    """Record a pledge's new status with its evidence; the pledge follows once published.
+
+    ``slug`` is the identifier a partner asked for; left empty, one is made up.
+    """
     change = claim_create(
-        model=PledgeStatusChange, fields={"pledge": pledge, "status": status, "date": date, "note": note},
+        model=PledgeStatusChange,
+        fields={"pledge": pledge, "status": status, "date": date, "note": note, "slug": slug},
         citations=citations, user=user, reason=reason, submitted_by=submitted_by, lifecycle=lifecycle,
     )
     pledge_refresh_status(pledge=pledge, user=user)
     return change
+
+
+def pledge_party_add(
+    *, pledge: RestorationPledge, actor: Actor, role: str, amount: Any = None, note: str = "",
+    user: Editor = None, reason: str = "",
+) -> PledgeParty:
+    """Name one more party to a pledge (a funder beside the pledger, an implementer)."""
+    party = PledgeParty(pledge=pledge, actor=actor, role=role, amount=amount, note=note)
+    return history_save(instance=party, user=user, reason=reason or _("Party added to the pledge"))
 
 
 def pledge_refresh_status(*, pledge: RestorationPledge, user: Editor = None) -> RestorationPledge:

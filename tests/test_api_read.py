@@ -360,8 +360,9 @@ def test_list_etag_tells_the_last_page_from_one_with_more_after_it(api):
 def test_list_304_reads_one_page_and_serializes_nothing(api, django_assert_num_queries):
     build_sites(30)
     url = "/api/v1/sites/?page_size=5"
-    # The page, the newest change, names, designations and their kinds, identifiers.
-    with django_assert_num_queries(6):
+    # The page, the newest change, names, designations and their kinds, identifiers, and the
+    # sites' conditions (their reports and their interventions, for the whole page at once).
+    with django_assert_num_queries(8):
         first = api.get(url)
     assert len(results(first)) == 5
     with django_assert_num_queries(2):  # the page's rows and the newest change, nothing related

@@ -323,7 +323,7 @@ def test_site_page_sets_disagreeing_reports_side_by_side(client, palmyra):
     [group] = response.context["accounts"]
     assert group.disputed and {r.title for r in group.reports} == {three.title, seven.title}
     html = response.content.decode()
-    assert "Disputed: the reports disagree" in html
+    assert "Disputed: numbers differ: 3 vs 7" in html
     assert "side by side" in html
 
 
@@ -331,7 +331,7 @@ def test_a_disputing_citation_marks_the_report_disputed(client, palmyra):
     report = DamageReportFactory(title="Still standing?", sites=[palmyra])
     CitationFactory(damage_report=report, stance="disputes", quote="the temple is still standing")
     response = client.get(palmyra.get_absolute_url())
-    assert [r.disputed for r in response.context["reports"]] == [True]
+    assert [r.verdict.disputed for r in response.context["reports"]] == [True]
     assert "Disputes this" in response.content.decode()
 
 
@@ -339,12 +339,14 @@ def test_condition_comes_from_confirmed_reports_only(client, palmyra):
     DamageReportFactory(title="Rumour", sites=[palmyra], severity="destroyed", occurred="2016",
                         claim_status="reported")
     response = client.get(palmyra.get_absolute_url())
-    assert response.context["condition"] is None
-    assert "not confirmed" in response.content.decode()
+    assert response.context["condition"].current is None
+    html = response.content.decode()
+    assert "no account of it is confirmed yet" in html
+    assert "Reported, not confirmed: <strong>Destroyed</strong>" in html
     DamageReportFactory(title="Survey", sites=[palmyra], severity="moderate", occurred="2015",
                         claim_status="confirmed")
     response = client.get(palmyra.get_absolute_url())
-    assert response.context["condition"].title == "Survey"
+    assert response.context["condition"].current.record.title == "Survey"
     assert 'class="severity severity-moderate">Moderate' in response.content.decode()
 
 

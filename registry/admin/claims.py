@@ -64,11 +64,12 @@ class DamageReportAdmin(RecordAdmin):
         "title", "slug", "source__title", "damage_event__title", "sites__name", "sites__names__name",
         "artefacts__name", "artefacts__names__name",
     ]
-    autocomplete_fields = ["damage_event", "source", "sites", "artefacts", *DAMAGE_FIELDS[:3]]
+    autocomplete_fields = ["damage_event", "source", "sites", "artefacts", "responsible", "retracted_by",
+                           *DAMAGE_FIELDS[:3]]
     fieldsets = [
         (None, {"fields": [
             "title", "source", "damage_event", "sites", "artefacts", "occurred", "observed",
-            "certainty", "claim_status", "description",
+            "certainty", "claim_status", "retracted_by", "responsible", "description",
         ]}),
         (_("Damage"), {"fields": DAMAGE_FIELDS}),
         (_("How many items"), {"classes": ["collapse"], "fields": ["quantity", "quantity_precision", "quantity_phrase"]}),

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from registry import services
-from registry.models import Intervention, PledgeStatusChange, RestorationPledge
+from registry.models import Intervention, PledgeParty, PledgeStatusChange, RestorationPledge
 
 from .base import RecordAdmin, RecordAdminForm, citation_inline, list_select
 
@@ -26,6 +26,16 @@ class PledgeStatusChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class PledgePartyInline(admin.TabularInline):
+    """Everyone who takes part in the pledge, and how; saved with who and why, never removed."""
+
+    model = PledgeParty
+    fields = ["actor", "role", "amount", "note"]
+    autocomplete_fields = ["actor"]
+    can_delete = False
+    extra = 0
 
 
 class RestorationPledgeAdminForm(RecordAdminForm):
@@ -54,7 +64,7 @@ class RestorationPledgeAdmin(RecordAdmin):
             "classes": ["collapse"], "fields": ["amount", "currency", "conditions", "description"],
         }),
     ]
-    inlines = [PledgeStatusChangeInline, citation_inline("pledge")]
+    inlines = [PledgePartyInline, PledgeStatusChangeInline, citation_inline("pledge")]
 
     @admin.display(description=_("new status"))
     def record_status_change(self, obj):
@@ -91,7 +101,8 @@ class InterventionAdmin(RecordAdmin):
     ]
     autocomplete_fields = ["kind", "performed_by", "sites", "artefacts", "pledges"]
     fieldsets = [
-        (None, {"fields": ["title", "kind", "sites", "artefacts", "performed_by", "date", "pledges"]}),
+        (None, {"fields": ["title", "kind", "sites", "artefacts", "performed_by", "date", "pledges",
+                           "claim_status", "severity_after", "extent_after"]}),
         (_("Description"), {"classes": ["collapse"], "fields": ["description"]}),
     ]
     inlines = [citation_inline("intervention")]

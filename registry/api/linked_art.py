@@ -273,10 +273,17 @@ def _add_group_count(base: str, thing, artefact) -> None:
 
 
 def _known_destruction(base: str, artefact):
-    """A Destruction only when the latest confirmed, published report says "destroyed"."""
-    report = artefact.damage_reports.published().confirmed().latest_first().first()
-    if report is None or report.severity != Severity.DESTROYED:
+    """A Destruction only when the artefact's current condition is an established "destroyed".
+
+    The condition is the registry's own (``selectors.condition``): a report
+    still unconfirmed, or a destruction since undone by rebuilding, is none.
+    """
+    from registry.selectors.condition import condition_of
+
+    current = condition_of(artefact).current
+    if current is None or current.is_intervention or current.severity != Severity.DESTROYED:
         return None
+    report = current.record
     destruction = model.Destruction(label=f"Destruction of {artefact.name}")
     if span := _timespan(report.occurred_lower, report.occurred_upper, report.occurred):
         destruction.timespan = span
@@ -286,7 +293,7 @@ def _known_destruction(base: str, artefact):
             record_uri("damage_event", event.slug, base_uri=base), label=event.title
         )
     destruction.referred_to_by = _statement(
-        f"Recorded as destroyed by the confirmed report “{report.title}”."
+        f"Recorded as destroyed by the {report.get_claim_status_display().lower()} report “{report.title}”."
     )
     return destruction
 
@@ -328,6 +335,9 @@ def damage_event_to_linked_art(event, *, base_uri: str | None = None) -> dict:
     if event.description:
         activity.referred_to_by = _statement(event.description, vocab.Description)
     activity.referred_to_by = _statement(f"Extent of damage: {event.get_extent_display()}.")
+    from .linked_art_accounts import add_accounts  # builds on this module's helpers
+
+    add_accounts(base, activity, event)
     return _factory().toJSON(activity)
 
 

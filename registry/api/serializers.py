@@ -19,6 +19,9 @@ from registry.models import (
 from registry.models.sources import CITATION_TARGETS
 
 from .access import is_curator
+from .verdicts import (
+    ConditionFieldMixin, ConditionListSerializer, VerdictFieldsMixin, VerdictListSerializer,
+)
 from .fields import (
     DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
     StrictURLField, TermField,
@@ -93,7 +96,7 @@ class IdentifierSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True)
 
 
-class SiteSerializer(RecordSerializer):
+class SiteSerializer(ConditionFieldMixin, RecordSerializer):
     url = detail_url("site")
     kind = TermField(V.SITE_KIND)
     parent = RecordSlugField(HeritageSite, required=False, allow_null=True)
@@ -110,7 +113,8 @@ class SiteSerializer(RecordSerializer):
         model = HeritageSite
         fields = [*RECORD_FIELDS, "name", "names", "kind", "country", "latitude", "longitude",
                   "coordinates_coarsened", "location_certainty", "is_sensitive", "parent", "description",
-                  "designations", "identifiers"]
+                  "designations", "identifiers", "condition"]
+        list_serializer_class = ConditionListSerializer
 
     def _shows_exact(self, site) -> bool:
         request = self.context.get("request")
@@ -129,7 +133,7 @@ class SiteSerializer(RecordSerializer):
         return data
 
 
-class ArtefactSerializer(RecordSerializer):
+class ArtefactSerializer(ConditionFieldMixin, RecordSerializer):
     url = detail_url("artefact")
     site = RecordSlugField(HeritageSite)
     kind = TermField(V.ARTEFACT_KIND)
@@ -143,7 +147,8 @@ class ArtefactSerializer(RecordSerializer):
         model = Artefact
         fields = [*RECORD_FIELDS, "name", "names", "site", "kind", "parent", "is_movable", "is_group",
                   "quantity", "quantity_precision", "quantity_phrase", "made", "made_earliest",
-                  "made_latest", "materials", "description"]
+                  "made_latest", "materials", "description", "condition"]
+        list_serializer_class = ConditionListSerializer
 
 
 class ActorSerializer(RecordSerializer):
@@ -185,7 +190,8 @@ class CitationInputSerializer(StrictModelSerializer):
     class Meta:
         model = Citation
         fields = ["slug", "lifecycle", "source", "quote", "locator", "speaker", "stance", "note"]
-        read_only_fields = ["slug", "lifecycle"]
+        read_only_fields = ["lifecycle"]
+        extra_kwargs = {"slug": {"required": False}}
 
 
 class CitationTargetSerializer(serializers.Serializer):
@@ -260,17 +266,22 @@ class DamageSerializer(ClaimSerializer):
     occurred_latest = DayKeyField(source="occurred_upper")
 
 
-class DamageEventSerializer(DamageSerializer):
+class DamageEventSerializer(VerdictFieldsMixin, DamageSerializer):
     url = detail_url("damage-event")
     attributions = AttributionSerializer(many=True, read_only=True)
 
     class Meta(RecordSerializer.Meta):
         model = DamageEvent
-        fields = [*RECORD_FIELDS, "title", *DAMAGE_FIELDS, "attributions"]
+        fields = [*RECORD_FIELDS, "title", *DAMAGE_FIELDS, "attributions", "disputed", "differences"]
+        list_serializer_class = VerdictListSerializer
 
 
-class DamageReportSerializer(DamageSerializer):
+class DamageReportSerializer(VerdictFieldsMixin, DamageSerializer):
     url = detail_url("damage-report")
+    responsible = RecordSlugField(Actor, required=False, allow_null=True,
+                                  help_text="Actor this report holds responsible, if it names one.")
+    retracted_by = RecordSlugField(Actor, required=False, allow_null=True,
+                                   help_text="Who retracted the claim; only with claim_status retracted.")
     damage_event = RecordSlugField(DamageEvent, required=False, allow_null=True)
     source = RecordSlugField(Source)
     observed_earliest = DayKeyField(source="observed_lower")
@@ -280,7 +291,8 @@ class DamageReportSerializer(DamageSerializer):
         model = DamageReport
         fields = [*RECORD_FIELDS, "title", "damage_event", "source", *DAMAGE_FIELDS, "observed",
                   "observed_earliest", "observed_latest", "quantity", "quantity_precision", "quantity_phrase",
-                  "certainty", "claim_status"]
+                  "certainty", "claim_status", "responsible", "retracted_by", "disputed", "differences"]
+        list_serializer_class = VerdictListSerializer
 
 
 class PledgeStatusChangeSerializer(ClaimSerializer):
@@ -301,6 +313,14 @@ class StatusHistorySerializer(PledgeStatusChangeSerializer):
         read_only_fields = fields
 
 
+class PledgePartySerializer(serializers.Serializer):
+    actor = RecordSlugField(Actor, read_only=True)
+    role = serializers.CharField(read_only=True, help_text="pledger, funder or implementer.")
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True,
+                                      help_text="This party's share, in the pledge's currency.")
+    note = serializers.CharField(read_only=True)
+
+
 class PledgeSerializer(ClaimSerializer):
     url = detail_url("pledge")
     pledger = RecordSlugField(Actor)
@@ -313,12 +333,13 @@ class PledgeSerializer(ClaimSerializer):
     target_earliest = DayKeyField(source="target_lower")
     target_latest = DayKeyField(source="target_upper")
     status_history = StatusHistorySerializer(source="status_changes", many=True, read_only=True)
+    parties = PledgePartySerializer(many=True, read_only=True)
 
     class Meta(RecordSerializer.Meta):
         model = RestorationPledge
         fields = [*RECORD_FIELDS, "title", "pledger", "beneficiary", "action", "sites", "artefacts", "pledged",
                   "pledged_earliest", "pledged_latest", "target", "target_earliest", "target_latest", "amount",
-                  "currency", "conditions", "status", "status_history", "description", "citations"]
+                  "currency", "conditions", "status", "status_history", "parties", "description", "citations"]
         read_only_fields = [*RECORD_READ_ONLY, "status"]
 
 
@@ -335,7 +356,8 @@ class InterventionSerializer(ClaimSerializer):
     class Meta(RecordSerializer.Meta):
         model = Intervention
         fields = [*RECORD_FIELDS, "title", "kind", "sites", "artefacts", "performed_by", "date", "date_earliest",
-                  "date_latest", "pledges", "description", "citations"]
+                  "date_latest", "pledges", "claim_status", "severity_after", "extent_after", "description",
+                  "citations"]
 
 
 class TermSerializer(StrictModelSerializer):

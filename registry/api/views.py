@@ -13,7 +13,7 @@ from registry import filters as registry_filters
 from registry import services
 from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention, Lifecycle,
-    PledgeStatusChange, RestorationPledge, Source, Term,
+    PledgeParty, PledgeStatusChange, RestorationPledge, Source, Term,
 )
 
 from .access import AUTHENTICATION_CLASSES, visible
@@ -113,7 +113,7 @@ class DamageReportViewSet(RecordViewSet):
     model = DamageReport
     serializer_class = s.DamageReportSerializer
     filterset_class = registry_filters.DamageReportFilter
-    select = ("damage_event", "source", "cause_category", "cause_type")
+    select = ("damage_event", "source", "cause_category", "cause_type", "responsible", "retracted_by")
     prefetch = ("sites", "artefacts", "effects")
     claim = True
     partner_writable = True
@@ -140,7 +140,8 @@ class PledgeViewSet(RecordViewSet):
     def get_prefetches(self):
         changes = visible(PledgeStatusChange.objects.all(), self.request).prefetch_related(
             citations_prefetch(self.request))
-        return [*super().get_prefetches(), "sites", "artefacts", Prefetch("status_changes", queryset=changes)]
+        return [*super().get_prefetches(), "sites", "artefacts", Prefetch("status_changes", queryset=changes),
+                Prefetch("parties", queryset=PledgeParty.objects.select_related("actor"))]
 
 
 class PledgeStatusChangeFilter(registry_filters.RecordFilterSet):
@@ -169,7 +170,7 @@ class PledgeStatusChangeViewSet(RecordViewSet):
     def create_record(self, data: dict, *, partner):
         extra = {"submitted_by": partner, "lifecycle": Lifecycle.IN_REVIEW} if partner else {}
         return services.pledge_record_status(
-            pledge=data["pledge"], status=data["status"], date=data.get("date", ""),
+            pledge=data["pledge"], status=data["status"], date=data.get("date", ""), slug=data.get("slug", ""),
             note=data.get("note", ""), citations=data.get("citations") or [], user=self.request.user, **extra,
         )
 

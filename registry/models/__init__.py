@@ -7,7 +7,7 @@ from .places import (
     Artefact, ArtefactName, Designation, ExternalIdentifier, HeritageSite, IdentifierScheme, NameType,
     SiteName,
 )
-from .pledges import Intervention, PledgeStatus, PledgeStatusChange, RestorationPledge
+from .pledges import Intervention, PledgeParty, PledgeStatus, PledgeStatusChange, RestorationPledge
 from .sources import CITATION_TARGETS, Citation, Reliability, Source
 from .vocabulary import Term
 
@@ -15,6 +15,6 @@ __all__ = [
     "APIKey", "Actor", "ActorName", "Artefact", "ArtefactName", "Attribution", "CITATION_TARGETS",
     "Certainty", "Citation", "ClaimStatus", "DamageEvent", "DamageReport", "Designation", "Extent",
     "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "NameType",
-    "PartnerInstitution", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision", "Record",
+    "PartnerInstitution", "PledgeParty", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision", "Record",
     "RecordQuerySet", "Reliability", "RestorationPledge", "Severity", "SiteName", "Source", "Term",
 ]

@@ -142,6 +142,18 @@ class DamageReport(DamageDescription, Quantified, Record):
     claim_status = models.CharField(
         _("claim status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED, db_index=True,
     )
+    responsible = models.ForeignKey(
+        Actor, verbose_name=_("held responsible"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reports_blaming",
+        help_text=_("Who this report says did it, if it names anyone. Reports naming different actors "
+                    "for one event disagree."),
+    )
+    retracted_by = models.ForeignKey(
+        Actor, verbose_name=_("retracted by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="retracted_reports",
+        help_text=_("Who withdrew the claim (the source itself, or whoever corrected it); "
+                    "only for a retracted claim."),
+    )
     description = models.TextField(_("description"), blank=True)
 
     objects = DamageReportQuerySet.as_manager()
@@ -159,7 +171,14 @@ class DamageReport(DamageDescription, Quantified, Record):
             models.Index(fields=["lifecycle", "occurred_lower", "id"], name="report_life_occ_idx"),
             models.Index(fields=["lifecycle", "published_at", "id"], name="report_life_pub_idx"),
         ]
-        constraints = [*Quantified.quantity_constraints("report")]
+        constraints = [
+            *Quantified.quantity_constraints("report"),
+            models.CheckConstraint(
+                condition=Q(retracted_by__isnull=True) | Q(claim_status=ClaimStatus.RETRACTED),
+                name="report_retracted_by_only_when_retracted",
+                violation_error_message=_("Only a retracted claim names who retracted it."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -7,11 +7,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Record, RecordQuerySet, lifecycle_index
+from .base import Extent, Record, RecordQuerySet, Severity, lifecycle_index
+from .damage import ClaimStatus
 from .places import Artefact, HeritageSite
 from .vocabulary import Term
 
@@ -99,6 +101,43 @@ class RestorationPledge(Record):
         return reverse("registry:pledge-detail", kwargs={"slug": self.slug})
 
 
+class PledgeParty(models.Model):
+    """One of the parties to a pledge and its part in it (Notre-Dame: the state and two donors)."""
+
+    class Role(models.TextChoices):
+        PLEDGER = "pledger", _("Pledger")
+        FUNDER = "funder", _("Funder")
+        IMPLEMENTER = "implementer", _("Implementer")
+
+    pledge = models.ForeignKey(
+        RestorationPledge, verbose_name=_("pledge"), on_delete=models.CASCADE, related_name="parties",
+    )
+    actor = models.ForeignKey(Actor, verbose_name=_("actor"), on_delete=models.PROTECT, related_name="pledge_parts")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PLEDGER)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text=_("This party's share, in the pledge's currency, if the source gives one."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("party to a pledge")
+        verbose_name_plural = _("parties to the pledge")
+        ordering = ["pledge", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "actor", "role"], name="pledge_party_unique_role"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="pledge_party_amount_not_negative",
+                violation_error_message=_("The amount cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} ({self.get_role_display()})"
+
+
 class PledgeStatusChangeQuerySet(RecordQuerySet):
     def latest_first(self):
         return self.order_by(F("date_lower").desc(nulls_last=True), "-created_at", "-pk")
@@ -149,6 +188,18 @@ class Intervention(Record):
     date_upper = models.BigIntegerField(null=True, blank=True, editable=False)
     pledges = models.ManyToManyField(
         RestorationPledge, verbose_name=_("fulfils pledges"), blank=True, related_name="interventions",
+    )
+    claim_status = models.CharField(
+        _("claim status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED,
+        help_text=_("As for damage reports: only confirmed or corroborated work changes a current condition."),
+    )
+    severity_after = models.CharField(
+        _("damage remaining"), max_length=16, choices=Severity.choices, default=Severity.UNKNOWN,
+        help_text=_("The damage still visible once the work was done: intact after a full rebuilding, "
+                    "slight after a partial restoration; unknown if no one assessed it."),
+    )
+    extent_after = models.CharField(
+        _("extent remaining"), max_length=16, choices=Extent.choices, default=Extent.UNKNOWN,
     )
     description = models.TextField(_("description"), blank=True)
 

@@ -1,1 +1,1 @@
-"""Reads with rules: what a reader may find and see, decided once for pages, API and admin."""
+"""Read rules that decide what a record means or who may see it."""

@@ -3,11 +3,14 @@ labels in the reader's language and query strings for filtered lists."""
 
 from __future__ import annotations
 
+import copy
 import re
+from decimal import Decimal
 
+from babel import Locale
 from django import template
 from django.utils.dates import MONTHS
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language, gettext as _, to_locale
 
 register = template.Library()
 
@@ -127,3 +130,19 @@ def local_name(record) -> str:
             if name.language == language:
                 return name.name
     return record.name
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    """An amount with the currency's symbol and grouping of the reader's language.
+
+    "€100,000,000" in English, "100 000 000 €" in French; cents only when there
+    are any. Babel's CLDR data decides; an unknown code is printed as it is.
+    """
+    if amount is None or amount == "":
+        return ""
+    locale = Locale.parse(to_locale(get_language() or "en"))
+    pattern = copy.copy(locale.currency_formats["standard"])
+    if Decimal(amount) == Decimal(amount).to_integral_value():
+        pattern.frac_prec = (0, 0)
+    return pattern.apply(Decimal(amount), locale, currency=currency or "XXX", currency_digits=False)

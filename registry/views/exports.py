@@ -11,11 +11,23 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from registry.selectors.condition import artefact_conditions, site_conditions
+from registry.selectors.disputes import event_verdicts, report_verdicts
+
 CHUNK_SIZE = 1000
+# What the registry's rules decide about each row, asked once per chunk of rows.
+DECISIONS: dict[str, tuple[str, Callable]] = {
+    "sites": ("condition", site_conditions), "artefacts": ("condition", artefact_conditions),
+    "reports": ("verdict", report_verdicts), "events": ("verdict", event_verdicts),
+}
+CONDITION_COLUMNS = ["condition", "condition_severity", "condition_observed", "condition_claim_status",
+                     "condition_evidence"]
+VERDICT_COLUMNS = ["disputed", "differences"]
 
 
 class _Echo:
@@ -39,27 +51,42 @@ def _coordinates(site) -> tuple[str, str]:
     return (str(coordinates[0]), str(coordinates[1])) if coordinates else ("", "")
 
 
+def _condition_cells(record) -> list:
+    """The current condition (latest established state) and what establishes it."""
+    current = record.condition.current
+    if current is None:
+        return ["", "", "", "", ""]
+    return [current.label, record.condition.severity, current.observed, current.claim_status,
+            current.record.slug]
+
+
+def _verdict_cells(record) -> list:
+    verdict = record.verdict
+    return [verdict.disputed, "; ".join(difference.message for difference in verdict.differences)]
+
+
 def _site_row(site, url: Callable) -> list:
     return [site.slug, site.name, _label(site.kind), site.country.code, *_coordinates(site),
-            site.is_sensitive, url(site)]
+            site.is_sensitive, *_condition_cells(site), url(site)]
 
 
 def _artefact_row(artefact, url: Callable) -> list:
     return [artefact.slug, artefact.name, _label(artefact.kind), _slug(artefact.site), artefact.made,
-            artefact.quantity_display if artefact.is_group else "", artefact.is_movable, url(artefact)]
+            artefact.quantity_display if artefact.is_group else "", artefact.is_movable,
+            *_condition_cells(artefact), url(artefact)]
 
 
 def _report_row(report, url: Callable) -> list:
-    return [report.slug, report.title, report.occurred, report.severity, report.extent, report.claim_status,
-            report.certainty, _label(report.cause_category), _label(report.cause_type),
-            report.quantity_display, _slug(report.source), _slug(report.damage_event),
-            " ".join(site.slug for site in report.sites.all()), url(report)]
+    return [report.slug, report.title, report.occurred, report.observed, report.severity, report.extent,
+            report.claim_status, report.certainty, _label(report.cause_category), _label(report.cause_type),
+            report.quantity_display, _slug(report.responsible), _slug(report.source), _slug(report.damage_event),
+            " ".join(site.slug for site in report.sites.all()), *_verdict_cells(report), url(report)]
 
 
 def _event_row(event, url: Callable) -> list:
     return [event.slug, event.title, event.occurred, event.severity, event.extent,
             _label(event.cause_category), _label(event.cause_type),
-            " ".join(site.slug for site in event.sites.all()), url(event)]
+            " ".join(site.slug for site in event.sites.all()), *_verdict_cells(event), url(event)]
 
 
 def _pledge_row(pledge, url: Callable) -> list:
@@ -83,12 +110,15 @@ def _actor_row(actor, url: Callable) -> list:
 
 
 LAYOUTS: dict[str, tuple[list[str], Callable]] = {
-    "sites": (["slug", "name", "kind", "country", "latitude", "longitude", "sensitive", "url"], _site_row),
-    "artefacts": (["slug", "name", "kind", "site", "made", "quantity", "movable", "url"], _artefact_row),
-    "reports": (["slug", "title", "occurred", "severity", "extent", "claim_status", "certainty",
-                 "cause_category", "cause_type", "quantity", "source", "event", "sites", "url"], _report_row),
+    "sites": (["slug", "name", "kind", "country", "latitude", "longitude", "sensitive", *CONDITION_COLUMNS,
+               "url"], _site_row),
+    "artefacts": (["slug", "name", "kind", "site", "made", "quantity", "movable", *CONDITION_COLUMNS, "url"],
+                  _artefact_row),
+    "reports": (["slug", "title", "occurred", "observed", "severity", "extent", "claim_status", "certainty",
+                 "cause_category", "cause_type", "quantity", "responsible", "source", "event", "sites",
+                 *VERDICT_COLUMNS, "url"], _report_row),
     "events": (["slug", "title", "occurred", "severity", "extent", "cause_category", "cause_type",
-                "sites", "url"], _event_row),
+                "sites", *VERDICT_COLUMNS, "url"], _event_row),
     "pledges": (["slug", "title", "pledger", "action", "pledged", "target", "status", "amount", "currency",
                  "url"], _pledge_row),
     "sources": (["slug", "title", "kind", "publisher", "published", "reliability", "language", "source_url",
@@ -111,6 +141,20 @@ def _places(layout: str, record) -> list:
     if layout == "artefacts":
         return [record.site]
     return list(record.sites.all())
+
+
+def decided(layout: str, rows: Iterable) -> Iterator:
+    """``rows`` as they come, each with what the rules decide about it, a chunk at a time."""
+    if layout not in DECISIONS:
+        yield from rows
+        return
+    attribute, decide = DECISIONS[layout]
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK_SIZE)):
+        decisions = decide(chunk)
+        for record in chunk:
+            setattr(record, attribute, decisions[record.pk])
+            yield record
 
 
 def _csv_lines(layout: str, rows: Iterable, url: Callable) -> Iterator[str]:
@@ -153,7 +197,7 @@ def stream_export(layout: str, export_format: str, queryset: QuerySet, *, reques
     def url(record) -> str:
         return request.build_absolute_uri(record.get_absolute_url())
 
-    rows = queryset.iterator(chunk_size=CHUNK_SIZE)
+    rows = decided(layout, queryset.iterator(chunk_size=CHUNK_SIZE))
     if export_format == "csv":
         response = StreamingHttpResponse(_csv_lines(layout, rows, url), content_type="text/csv; charset=utf-8")
     else:

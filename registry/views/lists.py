@@ -64,7 +64,7 @@ class DamageReportListView(RecordListView):
     def get_queryset(self):
         return (
             DamageReport.objects.published()
-            .select_related("source", "damage_event", "cause_category", "cause_type")
+            .select_related("source", "damage_event", "cause_category", "cause_type", "responsible")
             .prefetch_related(published_sites())
         )
 

@@ -19,8 +19,10 @@ from registry.models import (
     Intervention, PledgeStatus, RestorationPledge, Source,
 )
 
+from registry.selectors.disputes import EventAccounts, decide
+
 from . import querysets
-from .claims import EventAccounts, report_is_disputed
+from .site import condition_context
 
 LATEST_REPORTS = 10
 
@@ -92,10 +94,12 @@ class ArtefactDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         artefact = self.object
+        reports = list(querysets.reports().filter(artefacts=artefact).chronological())
+        pledges = list(querysets.pledges().filter(artefacts=artefact))
         kwargs.update(
-            reports=querysets.reports().filter(artefacts=artefact).chronological(),
-            condition=DamageReport.objects.published().confirmed().filter(artefacts=artefact).latest_first().first(),
-            pledges=querysets.pledges().filter(artefacts=artefact),
+            reports=reports,
+            **condition_context(artefact, reports, pledges, list(artefact.parts.all())),
+            pledges=pledges,
             interventions=querysets.interventions().filter(artefacts=artefact),
             parent=artefact.parent if artefact.parent and artefact.parent.is_public else None,
         )
@@ -116,10 +120,10 @@ class DamageEventDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         reports = list(querysets.reports().filter(damage_event=self.object).chronological())
-        accounts = EventAccounts(self.object, reports)
+        decisions = decide(reports)
         for report in reports:
-            report.disputed = accounts.disputed or report_is_disputed(report)
-        kwargs.update(reports=reports, disputed=len(reports) > 1 and accounts.disputed)
+            report.verdict = decisions.reports[report.pk]
+        kwargs.update(reports=reports, verdict=decisions.event(self.object.pk))
         return super().get_context_data(**kwargs)
 
 
@@ -135,11 +139,11 @@ class DamageReportDetailView(DetailView):
         others = []
         if report.damage_event_id and report.damage_event.is_public:
             others = list(querysets.reports().filter(damage_event=report.damage_event_id).exclude(pk=report.pk).chronological())
-        accounts = EventAccounts(report.damage_event, [report, *others])
-        kwargs.update(
-            others=others,
-            disputed=report_is_disputed(report) or (bool(others) and accounts.disputed),
-        )
+        verdicts = decide([report, *others]).reports
+        for row in [report, *others]:
+            row.verdict = verdicts[row.pk]
+        accounts = EventAccounts(report.damage_event, [report, *others], report.verdict) if others else None
+        kwargs.update(others=others, verdict=report.verdict, accounts=accounts)
         return super().get_context_data(**kwargs)
 
 

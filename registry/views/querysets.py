@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from registry.models import (
-    Artefact, Attribution, Citation, DamageReport, HeritageSite, Intervention, Lifecycle,
+    Artefact, Attribution, Citation, DamageReport, HeritageSite, Intervention, Lifecycle, PledgeParty,
     PledgeStatusChange, RestorationPledge, Source,
 )
 
@@ -42,7 +42,8 @@ def reports() -> QuerySet:
     """Reports with everything the timeline shows about each of them."""
     return (
         DamageReport.objects.published()
-        .select_related("source", "source__publisher", "damage_event", "cause_category", "cause_type")
+        .select_related("source", "source__publisher", "damage_event", "cause_category", "cause_type",
+                        "responsible", "retracted_by")
         .prefetch_related("effects", citations_prefetch(), artefacts_prefetch(), sites_prefetch())
     )
 
@@ -58,7 +59,8 @@ def pledges() -> QuerySet:
     return (
         RestorationPledge.objects.published()
         .select_related("pledger", "beneficiary", "action")
-        .prefetch_related(sites_prefetch(), artefacts_prefetch(), status_changes_prefetch(), citations_prefetch())
+        .prefetch_related(sites_prefetch(), artefacts_prefetch(), status_changes_prefetch(), citations_prefetch(),
+                          Prefetch("parties", queryset=PledgeParty.objects.select_related("actor")))
     )
 
 

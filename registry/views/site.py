@@ -7,8 +7,11 @@ from django.views.generic import DetailView
 
 from registry.models import Artefact, DamageReport, Designation, HeritageSite, SiteName
 
+from registry.selectors.condition import artefact_conditions, site_conditions
+from registry.selectors.disputes import decide, event_accounts
+from registry.selectors.summary import build_summary
+
 from . import querysets
-from .claims import accounts_by_event, report_is_disputed
 from .maps import map_context
 
 # Fields that change on every save and say nothing to a reader.
@@ -55,6 +58,21 @@ def link_designations(site: HeritageSite) -> None:
         designation.url = urls.get(designation.reference, "")
 
 
+def condition_context(record, reports: list, pledges: list, parts: list) -> dict:
+    """Verdicts on the reports, accounts side by side, the condition and the summary of a page."""
+    decisions = decide(reports)
+    for report in reports:
+        report.verdict = decisions.reports[report.pk]
+    if isinstance(record, HeritageSite):
+        condition = site_conditions([record])[record.pk]
+    else:
+        condition = artefact_conditions([record])[record.pk]
+    part_conditions = artefact_conditions(parts) if parts else {}
+    summary = build_summary(condition=condition, reports=reports, pledges=pledges,
+                            parts=[(part, part_conditions[part.pk]) for part in parts])
+    return {"accounts": event_accounts(reports, decisions), "condition": condition, "summary": summary}
+
+
 class SiteDetailView(DetailView):
     template_name = "registry/site_detail.html"
     context_object_name = "site"
@@ -81,24 +99,18 @@ class SiteDetailView(DetailView):
         reports = list(newest_first[:TIMELINE_LIMIT + 1])
         timeline_truncated = len(reports) > TIMELINE_LIMIT
         reports = reports[:TIMELINE_LIMIT][::-1]
-        for report in reports:
-            report.disputed = report_is_disputed(report)
-        condition = DamageReport.objects.published().confirmed().for_site(site).latest_first().first()
+        artefacts = list(Artefact.objects.published().for_site(site).select_related("kind").prefetch_related("names"))
+        pledges = list(querysets.for_site(querysets.pledges(), site))
         kwargs.update(
             reports=reports,
             timeline_truncated=timeline_truncated,
             timeline_limit=TIMELINE_LIMIT,
-            accounts=accounts_by_event(reports),
-            condition=condition,
-            artefacts=Artefact.objects.published().for_site(site).select_related("kind").prefetch_related("names"),
-            pledges=querysets.for_site(querysets.pledges(), site),
+            **condition_context(site, reports, pledges, artefacts),
+            artefacts=artefacts,
+            pledges=pledges,
             interventions=querysets.for_site(querysets.interventions(), site),
             history=history_entries(site),
             parent=site.parent if site.parent and site.parent.is_public else None,
             **map_context([site]),
         )
-        for group in kwargs["accounts"]:
-            if group.disputed:
-                for report in group.reports:
-                    report.disputed = True
         return super().get_context_data(**kwargs)

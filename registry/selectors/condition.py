@@ -1,0 +1,218 @@
+"""What state an asset was in over time, and what state it is in now.
+
+Nothing here is typed by a curator: an asset's condition timeline is derived
+from the published damage reports and interventions about it. Each state is
+dated by when it was *observed* (a report's observation date, else the date
+of the damage it describes; an intervention's date), and carries the severity
+and extent seen then, what produced it, its sources and its claim status.
+
+The current condition is the latest state whose claim is established
+(``ESTABLISHED``: confirmed, or corroborated by independent sources).
+Retracted and disputed claims never set it. States are ordered by the lower
+bound of their observation date, then its upper bound, then the publication
+date of their source, then their slug: all things a reader can see, never the
+time a record was saved or edited.
+
+Interventions are states too: the kind of work done (restored, rebuilt,
+stabilised, returned) names the state, and the damage that remained once the
+work was done (``severity_after``) is its severity. When the latest
+established state gives no severity, the latest one that does is kept beside
+it, so a stabilised ruin still reads as a ruin.
+
+A site's own timeline holds the reports and interventions about the site as
+a whole (those naming no artefact); what happened to its artefacts is on
+their timelines, so a burnt spire never makes the whole cathedral
+"destroyed".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from registry.models import (
+    Artefact, Citation, ClaimStatus, DamageReport, HeritageSite, Intervention, Lifecycle, Severity,
+)
+
+ESTABLISHED = (ClaimStatus.CONFIRMED, ClaimStatus.CORROBORATED)
+PUBLISHED = Lifecycle.PUBLISHED
+# Fields of a report or an intervention that can change a condition; nothing else can.
+CONDITION_FIELDS = {
+    "report": ("observed", "occurred", "severity", "extent", "claim_status", "lifecycle"),
+    "intervention": ("date", "severity_after", "extent_after", "claim_status", "lifecycle"),
+}
+_FAR = 10 ** 12
+
+
+@dataclass(frozen=True)
+class ConditionState:
+    record: DamageReport | Intervention
+    kind: str  # "report" or "intervention"
+    observed: str
+    observed_lower: int | None
+    observed_upper: int | None
+    severity: str
+    extent: str
+    claim_status: str
+    sources: tuple = ()
+
+    @property
+    def established(self) -> bool:
+        return self.claim_status in ESTABLISHED
+
+    @property
+    def retracted(self) -> bool:
+        return self.claim_status == ClaimStatus.RETRACTED
+
+    @property
+    def severity_known(self) -> bool:
+        return self.severity != Severity.UNKNOWN
+
+    @property
+    def is_intervention(self) -> bool:
+        return self.kind == "intervention"
+
+    def get_severity_display(self) -> str:
+        return str(Severity(self.severity).label)
+
+    def get_claim_status_display(self) -> str:
+        return str(ClaimStatus(self.claim_status).label)
+
+    @property
+    def label(self) -> str:
+        """What produced the state: the kind of work done, or the severity observed."""
+        if self.is_intervention:
+            return self.record.kind.label
+        return self.get_severity_display()
+
+    @property
+    def sort_key(self) -> tuple:
+        first_source = self.sources[0].published_lower if self.sources else None
+        return (
+            -_FAR if self.observed_lower is None else self.observed_lower,
+            _FAR if self.observed_upper is None else self.observed_upper,
+            _FAR if first_source is None else first_source,
+            self.record.slug,
+        )
+
+
+def report_state(report: DamageReport) -> ConditionState:
+    dated_by_observation = bool(report.observed)
+    return ConditionState(
+        record=report, kind="report",
+        observed=report.observed if dated_by_observation else report.occurred,
+        observed_lower=report.observed_lower if dated_by_observation else report.occurred_lower,
+        observed_upper=report.observed_upper if dated_by_observation else report.occurred_upper,
+        severity=report.severity, extent=report.extent, claim_status=report.claim_status,
+        sources=(report.source,) if report.source.lifecycle == PUBLISHED else (),
+    )
+
+
+def intervention_state(intervention: Intervention) -> ConditionState:
+    sources = {}
+    for citation in intervention.citations.all():
+        sources.setdefault(citation.source.pk, citation.source)
+    return ConditionState(
+        record=intervention, kind="intervention", observed=intervention.date,
+        observed_lower=intervention.date_lower, observed_upper=intervention.date_upper,
+        severity=intervention.severity_after, extent=intervention.extent_after,
+        claim_status=intervention.claim_status, sources=tuple(sources.values()),
+    )
+
+
+def timeline(states) -> list[ConditionState]:
+    return sorted(states, key=lambda state: state.sort_key)
+
+
+@dataclass
+class Condition:
+    """An asset's condition now, with the evidence behind it."""
+
+    timeline: list[ConditionState] = field(default_factory=list)
+
+    @property
+    def current(self) -> ConditionState | None:
+        """The latest established state, or None when no state is established."""
+        established = [state for state in self.timeline if state.established]
+        return established[-1] if established else None
+
+    @property
+    def last_known_severity(self) -> ConditionState | None:
+        """The latest established state that gives a severity, when the current one gives none."""
+        current = self.current
+        if current is None or current.severity_known:
+            return None
+        known = [state for state in self.timeline if state.established and state.severity_known]
+        return known[-1] if known else None
+
+    @property
+    def reported(self) -> list[ConditionState]:
+        """Unestablished, unretracted states later than the current one, newest first."""
+        current = self.current
+        later = self.timeline[self.timeline.index(current) + 1:] if current else self.timeline
+        return [state for state in reversed(later) if not state.established and not state.retracted]
+
+    @property
+    def best(self) -> ConditionState | None:
+        """The current state, or else the latest reported one: what a summary names."""
+        reported = self.reported
+        return self.current or (reported[0] if reported else None)
+
+    @property
+    def severity(self) -> str | None:
+        """The current severity, or None when nothing is established."""
+        current = self.current
+        if current is None:
+            return None
+        known = self.last_known_severity
+        return (known or current).severity
+
+
+def _intervention_citations() -> Prefetch:
+    return Prefetch("intervention__citations", queryset=Citation.objects.published()
+                    .filter(source__lifecycle=PUBLISHED).select_related("source").order_by("source__published_lower", "pk"))
+
+
+def _collect(report_links, intervention_links, owner: str) -> dict[int, list[ConditionState]]:
+    states = defaultdict(list)
+    for link in report_links:
+        states[getattr(link, f"{owner}_id")].append(report_state(link.damagereport))
+    for link in intervention_links:
+        states[getattr(link, f"{owner}_id")].append(intervention_state(link.intervention))
+    return states
+
+
+def artefact_conditions(artefacts) -> dict[int, Condition]:
+    """The condition of each artefact: three queries for any number of them."""
+    ids = [artefact.pk for artefact in artefacts]
+    reports = (DamageReport.artefacts.through.objects
+               .filter(artefact_id__in=ids, damagereport__lifecycle=PUBLISHED)
+               .select_related("damagereport__source"))
+    interventions = (Intervention.artefacts.through.objects
+                     .filter(artefact_id__in=ids, intervention__lifecycle=PUBLISHED)
+                     .select_related("intervention__kind").prefetch_related(_intervention_citations()))
+    states = _collect(reports, interventions, "artefact")
+    return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
+
+
+def site_conditions(sites) -> dict[int, Condition]:
+    """The condition of each site as a whole (records naming no artefact): three queries."""
+    ids = [site.pk for site in sites]
+    reports = (DamageReport.sites.through.objects
+               .filter(heritagesite_id__in=ids, damagereport__lifecycle=PUBLISHED,
+                       damagereport__artefacts__isnull=True)
+               .select_related("damagereport__source"))
+    interventions = (Intervention.sites.through.objects
+                     .filter(heritagesite_id__in=ids, intervention__lifecycle=PUBLISHED,
+                             intervention__artefacts__isnull=True)
+                     .select_related("intervention__kind").prefetch_related(_intervention_citations()))
+    states = _collect(reports, interventions, "heritagesite")
+    return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
+
+
+def condition_of(record: HeritageSite | Artefact) -> Condition:
+    if isinstance(record, Artefact):
+        return artefact_conditions([record])[record.pk]
+    return site_conditions([record])[record.pk]
