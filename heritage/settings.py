@@ -7,7 +7,9 @@ production is read from environment variables (see README.md for the full list).
 import importlib.util
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -75,7 +77,7 @@ CSRF_TRUSTED_ORIGINS = get_list_from_env("CSRF_TRUSTED_ORIGINS", [])
 # Application definition
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.apps.CuratorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,20 +90,28 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "heritage.urls"
@@ -167,6 +177,40 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LOGIN_URL = "admin:login"
 
+# Logins: django-axes checks every password login (admin and API Basic auth)
+# before the password is hashed, and locks out a user name or an address after
+# AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = get_int_from_env("AXES_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_COOLOFF_TIME = timedelta(minutes=get_int_from_env("AXES_COOLOFF_MINUTES", 30))
+AXES_RESET_ON_SUCCESS = True
+if os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip():
+    # Behind a proxy, the client is the address the proxy appends last.
+    AXES_IPWARE_PROXY_COUNT = get_int_from_env("AXES_PROXY_COUNT", 1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Failed API keys and Basic-auth passwords from one address within the window
+# before that address is refused (429) without any check of what it sends.
+API_AUTH_FAILURE_LIMIT = get_int_from_env("API_AUTH_FAILURE_LIMIT", 10)
+API_AUTH_FAILURE_WINDOW = get_int_from_env("API_AUTH_FAILURE_WINDOW", 15 * 60)
+# HTTP Basic auth on the API, for curators' scripts; 0 turns it off.
+API_BASIC_AUTH = get_bool_from_env("API_BASIC_AUTH", True)
+
+# A session ends after SESSION_IDLE_TIMEOUT seconds without a request.
+SESSION_COOKIE_AGE = get_int_from_env("SESSION_IDLE_TIMEOUT", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Curators may add a TOTP authenticator (admin › TOTP devices); once they have
+# one, the admin asks for its code at login. ADMIN_REQUIRE_OTP=1 requires one
+# of every curator.
+ADMIN_REQUIRE_OTP = get_bool_from_env("ADMIN_REQUIRE_OTP", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Heritage damage registry")
+
 # Internationalisation
 
 LANGUAGE_CODE = "en"
@@ -212,7 +256,10 @@ CSRF_COOKIE_SECURE = get_bool_from_env("CSRF_COOKIE_SECURE", _SECURE_DEFAULT)
 SECURE_SSL_REDIRECT = get_bool_from_env("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = get_int_from_env("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = get_bool_from_env("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = get_bool_from_env("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Behind a TLS-terminating proxy, e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
@@ -258,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Sites' location certainty has one more value than the certainty scale.
+    "ENUM_NAME_OVERRIDES": {
+        "CertaintyEnum": "registry.models.base.Certainty",
+    },
 }
 
 # Maps
@@ -267,6 +318,32 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap 
 
 MAP_DEFAULT_CENTER = (34.55, 38.27)
 MAP_DEFAULT_ZOOM = 5
+
+# Content Security Policy (django-csp): scripts and styles from the site's own
+# static files only, never inline; map tiles from the tile server's origin.
+_tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else None
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN.replace("//a.", "//*.")] if _TILE_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Browser features no page of the registry uses (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ("accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+                    "magnetometer", "microphone", "midi", "payment", "usb", "browsing-topics")
+}
 
 # Registry
 
@@ -282,6 +359,19 @@ REGISTRY_BASE_URI = os.environ.get("REGISTRY_BASE_URI", "http://localhost:8000")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
+# Who hears of a server error: ADMINS="Ops <ops@example.org>,dev@example.org"
+# mails them each 500 (through EMAIL_HOST); the console log has it either way.
+ADMINS = [
+    (address.partition("<")[0].strip() or address, address.partition("<")[2].rstrip(">") or address)
+    for address in get_list_from_env("ADMINS")
+]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = get_int_from_env("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = get_bool_from_env("EMAIL_USE_TLS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -290,9 +380,15 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Unhandled exceptions (500s): the console and, if ADMINS is set, a mail.
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False},
+        # Logins that succeed and fail, admin and API (see registry/signals.py).
+        "registry.auth": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
