@@ -305,7 +305,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Sites' location certainty has one more value than the certainty scale.
+    # Reports' certainty and sites' location certainty share one scale, so one name.
     "ENUM_NAME_OVERRIDES": {
         "CertaintyEnum": "registry.models.base.Certainty",
     },
