@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "registry.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -227,7 +228,7 @@ USE_TZ = True
 # (run collectstatic first); plain finders in development and tests.
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "").strip() or BASE_DIR / "staticfiles")
 # Leaflet's own files come from the django-leaflet wheel, served as leaflet/*.
 # The package is not an installed app: its admin module needs GeoDjango and
 # GDAL, and the registry keeps plain latitude/longitude.
@@ -277,6 +278,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = get_int_from_env("DATA_UPLOAD_MAX_MEMORY_SIZE", 10
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The schema and docs views too: no unguarded password check anywhere.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registry.api.access.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+        "registry.api.guard.GuardedBasicAuthentication",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
