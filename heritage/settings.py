@@ -189,10 +189,11 @@ AXES_FAILURE_LIMIT = get_int_from_env("AXES_FAILURE_LIMIT", 5)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
 AXES_COOLOFF_TIME = timedelta(minutes=get_int_from_env("AXES_COOLOFF_MINUTES", 30))
 AXES_RESET_ON_SUCCESS = True
-if os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip():
-    # Behind a proxy, the client is the address the proxy appends last.
-    AXES_IPWARE_PROXY_COUNT = get_int_from_env("AXES_PROXY_COUNT", 1)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "registry.signals.client_ip"
+# Behind a TLS proxy, the client address is what the last of these proxies
+# appended to X-Forwarded-For; without one it is the connection's own.
+REGISTRY_PROXY_COUNT = (get_int_from_env("AXES_PROXY_COUNT", 1)
+                        if os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip() else 0)
 
 # Failed API keys and Basic-auth passwords from one address within the window
 # before that address is refused (429) without any check of what it sends.

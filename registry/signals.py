@@ -9,18 +9,31 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 logger = logging.getLogger("registry.auth")
 
 
-def client_address(request) -> str:
-    if request is None:
-        return "-"
-    from axes.helpers import get_client_ip_address
+def client_ip(request) -> str | None:
+    """The client's address: the connection's, or the one the proxies in front vouch for.
 
-    return get_client_ip_address(request) or "-"
+    Each proxy appends the address it was reached from to X-Forwarded-For, so
+    with ``REGISTRY_PROXY_COUNT`` proxies the client is that many entries from
+    the right; anything further left was written by the client itself.
+    """
+    meta = getattr(request, "META", {})
+    count = settings.REGISTRY_PROXY_COUNT
+    if count:
+        forwarded = [entry.strip() for entry in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return meta.get("REMOTE_ADDR")
+
+
+def client_address(request) -> str:
+    return (client_ip(request) if request is not None else None) or "-"
 
 
 @receiver(user_logged_in, dispatch_uid="registry-login-succeeded")

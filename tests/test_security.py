@@ -238,3 +238,19 @@ def test_a_server_error_is_mailed_to_the_admins(settings):
     assert reply.status_code == 500
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ops@example.org"] and "the disk is full" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("forwarded, count, expected", [
+    ("", 0, "10.1.1.1"),
+    ("203.0.113.5", 0, "10.1.1.1"),  # no proxy configured: the header is the client's own claim
+    ("203.0.113.5", 1, "203.0.113.5"),
+    ("6.6.6.6, 203.0.113.5", 1, "203.0.113.5"),  # a forged entry before the proxy's own
+    ("6.6.6.6, 203.0.113.5, 10.0.0.2", 2, "203.0.113.5"),
+    ("", 1, "10.1.1.1"),
+])
+def test_the_client_address_behind_proxies(rf, settings, forwarded, count, expected):
+    from registry.signals import client_ip
+
+    settings.REGISTRY_PROXY_COUNT = count
+    request = rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
