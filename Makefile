@@ -24,6 +24,7 @@ help:
 	@echo "make run        install, migrate, load seed data and serve on http://$(HOST):$(PORT)/"
 	@echo "make test       run the whole test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint       ruff check and mypy, as CI runs them"
+	@echo "make serve      production server: migrate, collectstatic, gunicorn (needs SECRET_KEY etc., see docs/deploy.md)"
 	@echo "make curator    create a curator account for the admin (CURATOR=username to skip the prompt)"
 	@echo "make superuser  create a superuser"
 	@echo "make bench      generate benchmark data and run the benchmarks"
@@ -56,6 +57,15 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(DEV_ENV) $(VENV)/bin/mypy
+
+# Production: no DEBUG, the environment of docs/deploy.md; gunicorn settings in
+# heritage/gunicorn_conf.py (bind, workers and timeouts from the environment).
+.PHONY: serve
+serve: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) check --deploy --fail-level WARNING
+	exec $(VENV)/bin/gunicorn --config python:heritage.gunicorn_conf
 
 superuser: $(STAMP)
 	$(DEV_ENV) $(MANAGE) createsuperuser

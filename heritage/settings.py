@@ -7,7 +7,9 @@ production is read from environment variables (see README.md for the full list).
 import importlib.util
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -75,7 +77,7 @@ CSRF_TRUSTED_ORIGINS = get_list_from_env("CSRF_TRUSTED_ORIGINS", [])
 # Application definition
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "registry.apps.CuratorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,20 +90,29 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "heritage.urls"
@@ -167,6 +178,41 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LOGIN_URL = "admin:login"
 
+# Logins: django-axes checks every password login (admin and API Basic auth)
+# before the password is hashed, and locks out a user name or an address after
+# AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = get_int_from_env("AXES_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_COOLOFF_TIME = timedelta(minutes=get_int_from_env("AXES_COOLOFF_MINUTES", 30))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "registry.signals.client_ip"
+# Behind a TLS proxy, the client address is what the last of these proxies
+# appended to X-Forwarded-For; without one it is the connection's own.
+REGISTRY_PROXY_COUNT = (get_int_from_env("AXES_PROXY_COUNT", 1)
+                        if os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip() else 0)
+
+# Failed API keys and Basic-auth passwords from one address within the window
+# before that address is refused (429) without any check of what it sends.
+API_AUTH_FAILURE_LIMIT = get_int_from_env("API_AUTH_FAILURE_LIMIT", 10)
+API_AUTH_FAILURE_WINDOW = get_int_from_env("API_AUTH_FAILURE_WINDOW", 15 * 60)
+# HTTP Basic auth on the API, for curators' scripts; 0 turns it off.
+API_BASIC_AUTH = get_bool_from_env("API_BASIC_AUTH", True)
+
+# A session ends after SESSION_IDLE_TIMEOUT seconds without a request.
+SESSION_COOKIE_AGE = get_int_from_env("SESSION_IDLE_TIMEOUT", 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Curators may add a TOTP authenticator (admin › TOTP devices); once they have
+# one, the admin asks for its code at login. ADMIN_REQUIRE_OTP=1 requires one
+# of every curator.
+ADMIN_REQUIRE_OTP = get_bool_from_env("ADMIN_REQUIRE_OTP", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Heritage damage registry")
+
 # Internationalisation
 
 LANGUAGE_CODE = "en"
@@ -183,7 +229,7 @@ USE_TZ = True
 # (run collectstatic first); plain finders in development and tests.
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "").strip() or BASE_DIR / "staticfiles")
 # Leaflet's own files come from the django-leaflet wheel, served as leaflet/*.
 # The package is not an installed app: its admin module needs GeoDjango and
 # GDAL, and the registry keeps plain latitude/longitude.
@@ -215,7 +261,10 @@ CSRF_COOKIE_SECURE = get_bool_from_env("CSRF_COOKIE_SECURE", _SECURE_DEFAULT)
 SECURE_SSL_REDIRECT = get_bool_from_env("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = get_int_from_env("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = get_bool_from_env("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = get_bool_from_env("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Behind a TLS-terminating proxy, e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
@@ -233,6 +282,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = get_int_from_env("DATA_UPLOAD_MAX_MEMORY_SIZE", 10
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The schema and docs views too: no unguarded password check anywhere.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registry.api.access.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+        "registry.api.guard.GuardedBasicAuthentication",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -261,6 +316,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Reports' certainty and sites' location certainty share one scale, so one name.
+    "ENUM_NAME_OVERRIDES": {
+        "CertaintyEnum": "registry.models.base.Certainty",
+    },
 }
 
 # Maps
@@ -270,6 +329,32 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap 
 
 MAP_DEFAULT_CENTER = (34.55, 38.27)
 MAP_DEFAULT_ZOOM = 5
+
+# Content Security Policy (django-csp): scripts and styles from the site's own
+# static files only, never inline; map tiles from the tile server's origin.
+_tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else None
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN.replace("//a.", "//*.")] if _TILE_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Browser features no page of the registry uses (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ("accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+                    "magnetometer", "microphone", "midi", "payment", "usb", "browsing-topics")
+}
 
 # Registry
 
@@ -285,6 +370,19 @@ REGISTRY_BASE_URI = os.environ.get("REGISTRY_BASE_URI", "http://localhost:8000")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
+# Who hears of a server error: ADMINS="Ops <ops@example.org>,dev@example.org"
+# mails them each 500 (through EMAIL_HOST); the console log has it either way.
+ADMINS = [
+    (address.partition("<")[0].strip() or address, address.partition("<")[2].rstrip(">") or address)
+    for address in get_list_from_env("ADMINS")
+]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = get_int_from_env("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = get_bool_from_env("EMAIL_USE_TLS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -293,9 +391,15 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Unhandled exceptions (500s): the console and, if ADMINS is set, a mail.
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False},
+        # Logins that succeed and fail, admin and API (see registry/signals.py).
+        "registry.auth": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

@@ -12,6 +12,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from registry.dates import day_key_from_text
 from registry.models import (
@@ -32,6 +34,7 @@ class EDTFDayField(forms.CharField):
         return day_key_from_text(value, upper=self.upper) if value else None
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class EDTFDateFilter(filters.Filter):
     """Keeps records whose EDTF span overlaps the given side of a date range.
 

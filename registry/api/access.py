@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import BaseAuthentication, BasicAuthentication, SessionAuthentication
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from registry import services
 from registry.models import APIKey, Lifecycle, PartnerInstitution
+
+from .guard import GuardedBasicAuthentication, is_clean, record_failure, refuse_if_blocked
 
 CURATOR_GROUP = "curator"
 
@@ -70,17 +73,22 @@ class APIKeyAuthentication(BaseAuthentication):
 
     A request without a key falls through to the next authenticator; a key
     that is unknown or revoked is refused outright rather than treated as
-    anonymous, so a partner notices at once that its key stopped working.
+    anonymous, so a partner notices at once that its key stopped working. So
+    is an ``Authorization`` header of any scheme the API does not take.
+    Failed keys count towards the per-address limit of ``guard``.
     """
 
     keyword = "Api-Key"
 
     def authenticate(self, request):
+        self._refuse_unknown_scheme(request)
         raw_key = self._raw_key(request)
         if raw_key is None:
             return None
-        key = services.api_key_authenticate(raw_key=raw_key)
+        refuse_if_blocked(request)
+        key = services.api_key_authenticate(raw_key=raw_key) if is_clean(raw_key) else None
         if key is None:
+            record_failure(request, "api-key")
             raise AuthenticationFailed(_("Invalid or revoked API key. Ask a curator for a new one."))
         account = key.institution.account
         if account is None or not account.is_active:
@@ -98,11 +106,22 @@ class APIKeyAuthentication(BaseAuthentication):
         value = request.META.get("HTTP_X_API_KEY", "").strip()
         return value or None
 
+    def _refuse_unknown_scheme(self, request) -> None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return
+        scheme = header.split(" ", 1)[0].lower()
+        accepted = {self.keyword.lower(), "basic"} if settings.API_BASIC_AUTH else {self.keyword.lower()}
+        if scheme not in accepted:
+            raise AuthenticationFailed(_("The API takes Authorization: Api-Key <key>%(basic)s only.")
+                                       % {"basic": _(" or Basic") if settings.API_BASIC_AUTH else ""})
+
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
 
 
-AUTHENTICATION_CLASSES = [APIKeyAuthentication, SessionAuthentication, BasicAuthentication]
+# Basic auth answers only while API_BASIC_AUTH is on (see docs/api.md).
+AUTHENTICATION_CLASSES = [APIKeyAuthentication, SessionAuthentication, GuardedBasicAuthentication]
 
 # What a partner may do with each writable kind of record.
 PARTNER_ACTIONS = {"create", "update", "partial_update"}

@@ -195,3 +195,13 @@ SITE_EXAMPLE = OpenApiExample(
         "coordinates_coarsened": True,
     },
 )
+
+
+class GuardedBasicScheme(OpenApiAuthenticationExtension):
+    """Curators' HTTP Basic auth, as drf-spectacular describes DRF's own."""
+
+    target_class = "registry.api.guard.GuardedBasicAuthentication"
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic"}

@@ -12,7 +12,7 @@ from django.urls import Resolver404, include, path, re_path, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -66,7 +66,9 @@ urlpatterns = [
     path("v1/terms/<slug:vocabulary>/<slug:slug>/", TermURIRedirect.as_view(), name="term-uri"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves its start-up script as a file: no inline script (CSP).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="registry_api/docs.html"),
+         name="docs"),
     # [\s\S], not ".": an address with an encoded newline (%0A) is unmatched too.
     re_path(r"^(?P<unmatched>[\s\S]*)$", not_found),
 ]
