@@ -8,6 +8,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import DamageReport
+from registry.selectors.visibility import may_see, visible
 from registry.views.querysets import newest_published
 
 FEED_LENGTH = 50
@@ -20,7 +21,7 @@ class LatestReportsFeed(Feed):
     link = reverse_lazy("registry:report-list")
 
     def items(self):
-        return newest_published(DamageReport.objects.published().select_related("source"), FEED_LENGTH)
+        return newest_published(visible(DamageReport.objects.all()).select_related("source"), FEED_LENGTH)
 
     def item_title(self, item: DamageReport) -> str:
         return item.title
@@ -28,7 +29,8 @@ class LatestReportsFeed(Feed):
     def item_description(self, item: DamageReport) -> str:
         return _("%(severity)s damage, %(date)s, reported by %(source)s (%(status)s).") % {
             "severity": item.get_severity_display(), "date": item.occurred or _("date unknown"),
-            "source": item.source.title, "status": item.get_claim_status_display(),
+            "source": item.source.title if may_see(item.source) else _("a source not yet published"),
+            "status": item.get_claim_status_display(),
         }
 
     def item_pubdate(self, item: DamageReport):

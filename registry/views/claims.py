@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from registry.models import Citation, ClaimStatus, DamageReport
+from registry.selectors.visibility import may_see
 
 
 def report_is_disputed(report: DamageReport) -> bool:
@@ -32,6 +33,6 @@ def accounts_by_event(reports: list[DamageReport]) -> list[EventAccounts]:
     """Events reported more than once, with their reports in timeline order."""
     groups: dict[int, EventAccounts] = {}
     for report in reports:
-        if report.damage_event is not None and report.damage_event.is_public:
+        if may_see(report.damage_event):
             groups.setdefault(report.damage_event_id, EventAccounts(report.damage_event)).reports.append(report)
     return [group for group in groups.values() if len(group.reports) > 1]

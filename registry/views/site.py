@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.views.generic import DetailView
 
 from registry.models import Artefact, DamageReport, Designation, HeritageSite, SiteName
+from registry.selectors.visibility import may_see
 
 from . import querysets
 from .claims import accounts_by_event, report_is_disputed
@@ -94,7 +95,7 @@ class SiteDetailView(DetailView):
             pledges=querysets.for_site(querysets.pledges(), site),
             interventions=querysets.for_site(querysets.interventions(), site),
             history=history_entries(site),
-            parent=site.parent if site.parent and site.parent.is_public else None,
+            parent=site.parent if may_see(site.parent) else None,
             **map_context([site]),
         )
         for group in kwargs["accounts"]:
