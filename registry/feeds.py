@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import DamageReport
 from registry.selectors.disputes import report_verdicts
+from registry.selectors.visibility import may_see, visible
 from registry.views.querysets import newest_published
 
 FEED_LENGTH = 50
@@ -22,7 +23,8 @@ class LatestReportsFeed(Feed):
 
     def items(self):
         reports = newest_published(
-            DamageReport.objects.published().select_related("source", "cause_category", "cause_type", "responsible"),
+            visible(DamageReport.objects.all())
+            .select_related("source", "cause_category", "cause_type", "responsible"),
             FEED_LENGTH,
         )
         verdicts = report_verdicts(reports)
@@ -36,7 +38,8 @@ class LatestReportsFeed(Feed):
     def item_description(self, item: DamageReport) -> str:
         text = _("%(severity)s damage, %(date)s, reported by %(source)s (%(status)s).") % {
             "severity": item.get_severity_display(), "date": item.occurred or _("date unknown"),
-            "source": item.source.title, "status": item.get_claim_status_display(),
+            "source": item.source.title if may_see(item.source) else _("a source not yet published"),
+            "status": item.get_claim_status_display(),
         }
         if item.verdict.disputed:
             text = f"{text} {_('Disputed: %(differences)s.') % {'differences': item.verdict.summary}}"

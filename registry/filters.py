@@ -20,6 +20,7 @@ from registry.models import (
     Actor, Artefact, Certainty, Citation, ClaimStatus, DamageEvent, DamageReport, Extent, HeritageSite,
     Intervention, PledgeStatus, RestorationPledge, Severity, Source, Term,
 )
+from registry.selectors import visibility
 
 
 class EDTFDayField(forms.CharField):
@@ -56,6 +57,32 @@ class EDTFDateFilter(filters.Filter):
         return qs.filter(Q(**{f"{field}__{lookup}": value}) | Q(**{f"{field}__isnull": True}))
 
 
+class RelatedSlugFilter(filters.CharFilter):
+    """Records related to the one with this slug, if the reader may see it.
+
+    A slug the reader may not see (a draft, another partner's submission)
+    matches nothing, exactly as a slug that does not exist: the answer must not
+    tell which slugs exist. ``parts`` also matches records about a site's parts.
+    """
+
+    def __init__(self, *args, model, parts: bool = False, **kwargs):
+        self.related_model, self.parts = model, parts
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        reader = getattr(self.parent, "reader", visibility.PUBLIC)
+        related = visibility.matching_slug(self.related_model, value, reader)
+        rule = Q(**{f"{self.field_name}__in": related})
+        if self.parts:
+            # A part counts only if the reader may see it too.
+            parts = visibility.visible(self.related_model._default_manager.filter(parent__in=related), reader)
+            rule |= Q(**{f"{self.field_name}__in": parts})
+        qs = qs.filter(rule)
+        return qs.distinct() if self.distinct or self.parts else qs
+
+
 def term_filter(field_name: str, vocabulary: str, label: str) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         field_name=field_name, label=label, to_field_name="slug",
@@ -64,6 +91,9 @@ def term_filter(field_name: str, vocabulary: str, label: str) -> filters.ModelCh
 
 
 class RecordFilterSet(filters.FilterSet):
+    # Whose eyes slug filters match related records with; the API sets the caller's.
+    reader = visibility.PUBLIC
+
     q = filters.CharFilter(method="search", label=_("Search"))
     updated_since = filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gt", label=_("Changed after (ISO 8601 date-time)"),
@@ -77,7 +107,7 @@ class HeritageSiteFilter(RecordFilterSet):
     country = filters.ChoiceFilter(choices=list(countries), label=_("Country"))
     kind = term_filter("kind", Term.Vocabulary.SITE_KIND, _("Kind"))
     designation = term_filter("designations__kind", Term.Vocabulary.DESIGNATION, _("Designation"))
-    parent = filters.CharFilter(field_name="parent__slug", label=_("Part of (slug)"))
+    parent = RelatedSlugFilter(field_name="parent", model=HeritageSite, label=_("Part of (slug)"))
     ordering = filters.OrderingFilter(fields=(("name", "name"), ("country", "country"), ("updated_at", "updated")))
 
     class Meta:
@@ -86,7 +116,7 @@ class HeritageSiteFilter(RecordFilterSet):
 
 
 class ArtefactFilter(RecordFilterSet):
-    site = filters.CharFilter(field_name="site__slug", label=_("Site (slug)"))
+    site = RelatedSlugFilter(field_name="site", model=HeritageSite, label=_("Site (slug)"))
     kind = term_filter("kind", Term.Vocabulary.ARTEFACT_KIND, _("Kind"))
     material = term_filter("materials", Term.Vocabulary.MATERIAL, _("Material"))
     is_movable = filters.BooleanFilter(label=_("Movable"))
@@ -100,16 +130,13 @@ class ArtefactFilter(RecordFilterSet):
 
 
 class DamageFilterMixin(filters.FilterSet):
-    site = filters.CharFilter(method="for_site", label=_("Site (slug)"))
+    site = RelatedSlugFilter(field_name="sites", model=HeritageSite, parts=True, label=_("Site (slug)"))
     country = filters.ChoiceFilter(field_name="sites__country", choices=list(countries), label=_("Country"), distinct=True)
     severity = filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
     extent = filters.ChoiceFilter(choices=Extent.choices, label=_("Extent"))
     cause = filters.CharFilter(method="by_cause", label=_("Cause (category or type slug)"))
     date_from = EDTFDateFilter(bound="occurred", upper=False, label=_("Damaged from"))
     date_to = EDTFDateFilter(bound="occurred", upper=True, label=_("Damaged until"))
-
-    def for_site(self, queryset, name, value):
-        return queryset.filter(Q(sites__slug=value) | Q(sites__parent__slug=value)).distinct() if value else queryset
 
     def by_cause(self, queryset, name, value):
         return queryset.filter(Q(cause_category__slug=value) | Q(cause_type__slug=value)) if value else queryset
@@ -129,8 +156,8 @@ class DamageEventFilter(DamageFilterMixin, RecordFilterSet):
 class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
     claim_status = filters.ChoiceFilter(choices=ClaimStatus.choices, label=_("Claim status"))
     certainty = filters.ChoiceFilter(choices=Certainty.choices, label=_("Certainty"))
-    source = filters.CharFilter(field_name="source__slug", label=_("Source (slug)"))
-    event = filters.CharFilter(field_name="damage_event__slug", label=_("Damage event (slug)"))
+    source = RelatedSlugFilter(field_name="source", model=Source, label=_("Source (slug)"))
+    event = RelatedSlugFilter(field_name="damage_event", model=DamageEvent, label=_("Damage event (slug)"))
     ordering = filters.OrderingFilter(fields=(("occurred_lower", "date"), ("title", "title"), ("updated_at", "updated")))
 
     class Meta:
@@ -145,9 +172,9 @@ class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
 
 
 class RestorationPledgeFilter(RecordFilterSet):
-    site = filters.CharFilter(method="for_site", label=_("Site (slug)"))
+    site = RelatedSlugFilter(field_name="sites", model=HeritageSite, parts=True, label=_("Site (slug)"))
     status = filters.ChoiceFilter(choices=PledgeStatus.choices, label=_("Pledge status"))
-    pledger = filters.CharFilter(field_name="pledger__slug", label=_("Pledged by (slug)"))
+    pledger = RelatedSlugFilter(field_name="pledger", model=Actor, label=_("Pledged by (slug)"))
     action = term_filter("action", Term.Vocabulary.PLEDGE_ACTION, _("Promised action"))
     date_from = EDTFDateFilter(bound="pledged", upper=False, label=_("Pledged from"))
     date_to = EDTFDateFilter(bound="pledged", upper=True, label=_("Pledged until"))
@@ -162,13 +189,10 @@ class RestorationPledgeFilter(RecordFilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
 
-    def for_site(self, queryset, name, value):
-        return queryset.filter(Q(sites__slug=value) | Q(sites__parent__slug=value)).distinct() if value else queryset
-
 
 class SourceFilter(RecordFilterSet):
     kind = term_filter("kind", Term.Vocabulary.SOURCE_KIND, _("Kind"))
-    publisher = filters.CharFilter(field_name="publisher__slug", label=_("Publisher (slug)"))
+    publisher = RelatedSlugFilter(field_name="publisher", model=Actor, label=_("Publisher (slug)"))
     language = filters.CharFilter(label=_("Language"))
     reliability = filters.ChoiceFilter(choices=Source._meta.get_field("reliability").choices, label=_("Reliability"))
     date_from = EDTFDateFilter(bound="published", upper=False, label=_("Published from"))
@@ -190,8 +214,8 @@ class ActorFilter(RecordFilterSet):
 
 
 class CitationFilter(RecordFilterSet):
-    source = filters.CharFilter(field_name="source__slug", label=_("Source (slug)"))
-    speaker = filters.CharFilter(field_name="speaker__slug", label=_("Speaking (slug)"))
+    source = RelatedSlugFilter(field_name="source", model=Source, label=_("Source (slug)"))
+    speaker = RelatedSlugFilter(field_name="speaker", model=Actor, label=_("Speaking (slug)"))
     stance = filters.ChoiceFilter(choices=Citation.Stance.choices, label=_("Stance"))
 
     class Meta:
@@ -203,7 +227,7 @@ class CitationFilter(RecordFilterSet):
 
 
 class InterventionFilter(RecordFilterSet):
-    site = filters.CharFilter(field_name="sites__slug", label=_("Site (slug)"), distinct=True)
+    site = RelatedSlugFilter(field_name="sites", model=HeritageSite, label=_("Site (slug)"), distinct=True)
     kind = term_filter("kind", Term.Vocabulary.INTERVENTION_KIND, _("Kind"))
     date_from = EDTFDateFilter(bound="date", upper=False, label=_("Done from"))
     date_to = EDTFDateFilter(bound="date", upper=True, label=_("Done until"))

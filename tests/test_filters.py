@@ -75,7 +75,10 @@ def test_reports_filter_by_site_including_its_parts_and_by_cause():
 
 def test_pledges_filter_by_status_and_sort_by_target():
     later = RestorationPledgeFactory(target="2030")
-    sooner = RestorationPledgeFactory(target="2020")
+    sooner = RestorationPledgeFactory(target="2020", status="fulfilled")
+    soonest = RestorationPledgeFactory(target="2018")
 
-    assert _filter(RestorationPledgeFilter, RestorationPledge, {"ordering": "target"}) == [sooner, later]
-    assert _filter(RestorationPledgeFilter, RestorationPledge, {"status": "fulfilled"}) == []
+    assert _filter(RestorationPledgeFilter, RestorationPledge, {"ordering": "target"}) == [soonest, sooner, later]
+    assert _filter(RestorationPledgeFilter, RestorationPledge, {"ordering": "-target"}) == [later, sooner, soonest]
+    assert _filter(RestorationPledgeFilter, RestorationPledge, {"status": "fulfilled"}) == [sooner]
+    assert set(_filter(RestorationPledgeFilter, RestorationPledge, {"status": "pledged"})) == {soonest, later}

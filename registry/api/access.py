@@ -15,6 +15,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from registry import services
 from registry.models import APIKey, Lifecycle, PartnerInstitution
+from registry.selectors import visibility
 
 from .guard import GuardedBasicAuthentication, is_clean, record_failure, refuse_if_blocked
 
@@ -44,20 +45,24 @@ def is_curator(request) -> bool:
     return result
 
 
+def reader_of(request) -> visibility.Reader:
+    """The reader ``request`` speaks for, as the visibility rule knows readers."""
+    if request is None:
+        return visibility.PUBLIC
+    if is_curator(request):
+        return visibility.CURATOR
+    return visibility.partner_reader(partner_of(request))
+
+
 def visible(queryset: QuerySet, request) -> QuerySet:
-    """What ``request`` may read: curators everything, partners published plus their own."""
-    if request is not None and is_curator(request):
-        return queryset
-    return queryset.visible_to_partner(partner_of(request) if request is not None else None)
+    """What ``request`` may read (see ``registry.selectors.visibility``)."""
+    return visibility.visible(queryset, reader_of(request))
 
 
 def may_read(record, request) -> bool:
     """``visible`` for one loaded record: a related record the caller may not
     read is left out of what it is shown, so a draft's slug never leaks."""
-    if record.lifecycle == Lifecycle.PUBLISHED or (request is not None and is_curator(request)):
-        return True
-    partner = partner_of(request) if request is not None else None
-    return partner is not None and record.submitted_by_id == partner.pk
+    return visibility.may_see(record, reader_of(request))
 
 
 def variant_key(request) -> str:

@@ -20,7 +20,7 @@ from registry import services
 from registry.models import Citation, Lifecycle
 from registry.services import StaleVersionError
 
-from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, visible
+from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, reader_of, visible
 from . import linked_art
 from .conditional import VARY, make_etag, newest_change, not_modified, set_validators
 from .errors import JSONErrorsMixin, PayloadTooLarge
@@ -55,6 +55,7 @@ class StrictFilterBackend(DjangoFilterBackend):
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
+            filterset.reader = reader_of(request)
             errors = {
                 name: [_("Either true or false.")]
                 for name, definition in filterset.filters.items()

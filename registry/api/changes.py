@@ -32,8 +32,9 @@ from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention,
     Lifecycle, PledgeStatusChange, RestorationPledge, Source,
 )
+from registry.selectors import visibility
 
-from .access import AUTHENTICATION_CLASSES, is_curator, partner_of
+from .access import AUTHENTICATION_CLASSES, reader_of
 from .conditional import VARY
 from .errors import JSONErrorsMixin
 from .schema import RegistryAutoSchema
@@ -66,18 +67,9 @@ class ChangeSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-def feed_visibility(request) -> Q:
-    """Published and withdrawn records; a partner also sees its own submissions.
-
-    A record withdrawn before it was ever published stays out: no mirror has
-    it, and a draft's slug is not public.
-    """
-    if is_curator(request):
-        return Q()
-    withdrawn = Q(lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED], published_at__isnull=False)
-    rule = Q(lifecycle=Lifecycle.PUBLISHED) | withdrawn
-    partner = partner_of(request)
-    return rule | Q(submitted_by=partner) if partner else rule
+def feed_visibility(request, model) -> Q:
+    """Rows of ``model`` the feed lists for ``request`` (see ``visibility.changes_rule``)."""
+    return visibility.changes_rule(model, reader_of(request))
 
 
 def _encode(position: tuple[str, str, int]) -> str:
@@ -126,10 +118,9 @@ class ChangesView(JSONErrorsMixin, APIView):
     def get(self, request):
         position = self._position(request)
         size = self._page_size(request)
-        rule = feed_visibility(request)
         streams = []
         for kind, (model, _basename, slug_path) in FEED_TYPES.items():
-            rows = (model._default_manager.filter(rule)
+            rows = (model._default_manager.filter(feed_visibility(request, model))
                     .values("pk", "slug", "lifecycle", "version", "updated_at", *{slug_path} - {"slug"})
                     .order_by("updated_at", "pk"))
             if position is not None:

@@ -32,7 +32,8 @@ from django.conf import settings
 from pyld import jsonld
 
 from registry.dates import format_day_key
-from registry.models import Actor, Certainty, Lifecycle, Severity
+from registry.models import Actor, Certainty, Severity
+from registry.selectors import visibility
 
 LINKED_ART_CONTEXT_URI = "https://linked.art/ns/v1/linked-art.json"
 # cromulent ships the Linked Art context; the API must not fetch it at run time.
@@ -158,7 +159,8 @@ def _actor_ref(base: str, actor):
 
 
 def _is_public(record) -> bool:
-    return record is not None and record.lifecycle == Lifecycle.PUBLISHED
+    # Linked Art is a public export: it names only what the public may see.
+    return visibility.may_see(record, visibility.PUBLIC)
 
 
 def _add_names(base: str, entity, record) -> None:
@@ -318,10 +320,8 @@ def damage_event_to_linked_art(event, *, base_uri: str | None = None) -> dict:
         activity.timespan = span
     for site in event.sites.published():
         activity.took_place_at = _site_ref(base, site)
-    attributions = event.attributions.published().select_related("actor")
+    attributions = visibility.visible(event.attributions.all()).select_related("actor", "damage_event")
     for attribution in attributions:
-        if not _is_public(attribution.actor):
-            continue
         if attribution.certainty in ASSERTED_CERTAINTIES:
             activity.carried_out_by = _actor_ref(base, attribution.actor)
         activity.attributed_by = _responsibility(base, attribution)

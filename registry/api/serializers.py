@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse as django_reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.models import (
-    Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention,
-    PledgeStatusChange, RestorationPledge, Source, Term,
+    Actor, Artefact, Attribution, Citation, ClaimStatus, DamageEvent, DamageReport, HeritageSite,
+    Intervention, PledgeStatusChange, RestorationPledge, Source, Term,
 )
 from registry.models.sources import CITATION_TARGETS
 
-from .access import is_curator
+from .access import is_curator, may_read
 from .verdicts import (
     ConditionFieldMixin, ConditionListSerializer, VerdictFieldsMixin, VerdictListSerializer,
 )
@@ -28,6 +29,9 @@ from .fields import (
 )
 
 V = Term.Vocabulary
+
+# Claim statuses only a curator gives: the registry's own judgement of the evidence.
+CURATOR_CLAIM_STATUSES = (ClaimStatus.CORROBORATED, ClaimStatus.CONFIRMED)
 
 RECORD_FIELDS = ["url", "slug", "lifecycle", "version", "created_at", "updated_at", "published_at", "submitted_by"]
 RECORD_READ_ONLY = ["lifecycle", "created_at", "updated_at", "published_at"]
@@ -209,7 +213,8 @@ class CitationTargetField(serializers.Field):
 
     def to_representation(self, citation):
         name = citation.target_field
-        return {"type": name, "slug": getattr(citation, name).slug} if name else None
+        target = getattr(citation, name) if name else None
+        return {"type": name, "slug": target.slug} if may_read(target, self.context.get("request")) else None
 
     def get_attribute(self, instance):
         return instance
@@ -243,7 +248,7 @@ class ClaimSerializer(RecordSerializer):
 
 
 class AttributionSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    actor = RecordSlugField(Actor, read_only=True)
     citations = CitationInputSerializer(many=True, read_only=True)
 
     class Meta:
@@ -293,6 +298,16 @@ class DamageReportSerializer(VerdictFieldsMixin, DamageSerializer):
                   "observed_earliest", "observed_latest", "quantity", "quantity_precision", "quantity_phrase",
                   "certainty", "claim_status", "responsible", "retracted_by", "disputed", "differences"]
         list_serializer_class = VerdictListSerializer
+
+    def validate_claim_status(self, value):
+        # Whether a claim is corroborated or confirmed is the registry's judgement, not the submitter's.
+        unchanged = self.instance is not None and self.instance.claim_status == value
+        if value in CURATOR_CLAIM_STATUSES and not unchanged and not is_curator(self.context.get("request")):
+            allowed = ", ".join(status for status in ClaimStatus.values if status not in CURATOR_CLAIM_STATUSES)
+            raise serializers.ValidationError(
+                _("Only curators set “%(value)s”: it is the registry's judgement of the claim. "
+                  "You may set: %(allowed)s.") % {"value": value, "allowed": allowed})
+        return value
 
 
 class PledgeStatusChangeSerializer(ClaimSerializer):

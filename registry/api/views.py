@@ -76,7 +76,9 @@ class CitationViewSet(RecordViewSet):
     model = Citation
     serializer_class = s.CitationSerializer
     filterset_class = registry_filters.CitationFilter
-    select = ("source", "speaker", *s.CITATION_TARGETS)
+    # What the visibility rule reads of a citation's target, loaded with it.
+    select = ("source", "speaker", *s.CITATION_TARGETS, "attribution__actor", "attribution__damage_event",
+              "pledge_status__pledge")
     partner_writable = True
 
     def create_record(self, data: dict, *, partner):
@@ -145,7 +147,8 @@ class PledgeViewSet(RecordViewSet):
 
 
 class PledgeStatusChangeFilter(registry_filters.RecordFilterSet):
-    pledge = filters.CharFilter(field_name="pledge__slug", label="Pledge (slug)")
+    pledge = registry_filters.RelatedSlugFilter(field_name="pledge", model=RestorationPledge,
+                                                label="Pledge (slug)")
     status = filters.ChoiceFilter(choices=PledgeStatusChange._meta.get_field("status").choices)
 
     class Meta:

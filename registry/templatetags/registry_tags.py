@@ -12,6 +12,8 @@ from django import template
 from django.utils.dates import MONTHS
 from django.utils.translation import get_language, gettext as _, to_locale
 
+from registry.selectors import visibility
+
 register = template.Library()
 
 _DATE = re.compile(r"^(?P<year>-?[0-9X]{4,})(?:-(?P<month>[0-9X]{2}))?(?:-(?P<day>[0-9X]{2}))?(?P<qual>[?~%]?)$")
@@ -84,6 +86,12 @@ def edtf_human(value: str | None) -> str:
             return _("until %(date)s, start unknown") % {"date": _single_date(end)}
         return _("between %(start)s and %(end)s") % {"start": _single_date(start), "end": _single_date(end)}
     return _single_date(value)
+
+
+@register.filter
+def visible(record) -> bool:
+    """Whether the public may see ``record``: pages name or link a related record only then."""
+    return visibility.may_see(record, visibility.PUBLIC)
 
 
 @register.filter

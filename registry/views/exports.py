@@ -16,6 +16,7 @@ from itertools import islice
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from registry.selectors import visibility
 from registry.selectors.condition import artefact_conditions, site_conditions
 from registry.selectors.disputes import event_verdicts, report_verdicts
 
@@ -43,7 +44,11 @@ def _label(term) -> str:
 
 def _slug(record) -> str:
     # A published record may point at a draft (a pledger not yet reviewed): name only public ones.
-    return record.slug if record is not None and record.is_public else ""
+    return visibility.visible_slug(record) or ""
+
+
+def _slugs(records) -> str:
+    return " ".join(record.slug for record in records if visibility.may_see(record))
 
 
 def _coordinates(site) -> tuple[str, str]:
@@ -80,13 +85,13 @@ def _report_row(report, url: Callable) -> list:
     return [report.slug, report.title, report.occurred, report.observed, report.severity, report.extent,
             report.claim_status, report.certainty, _label(report.cause_category), _label(report.cause_type),
             report.quantity_display, _slug(report.responsible), _slug(report.source), _slug(report.damage_event),
-            " ".join(site.slug for site in report.sites.all()), *_verdict_cells(report), url(report)]
+            _slugs(report.sites.all()), *_verdict_cells(report), url(report)]
 
 
 def _event_row(event, url: Callable) -> list:
     return [event.slug, event.title, event.occurred, event.severity, event.extent,
             _label(event.cause_category), _label(event.cause_type),
-            " ".join(site.slug for site in event.sites.all()), *_verdict_cells(event), url(event)]
+            _slugs(event.sites.all()), *_verdict_cells(event), url(event)]
 
 
 def _pledge_row(pledge, url: Callable) -> list:
@@ -102,7 +107,7 @@ def _source_row(source, url: Callable) -> list:
 
 def _intervention_row(intervention, url: Callable) -> list:
     return [intervention.slug, intervention.title, _label(intervention.kind), _slug(intervention.performed_by),
-            intervention.date, " ".join(site.slug for site in intervention.sites.all()), url(intervention)]
+            intervention.date, _slugs(intervention.sites.all()), url(intervention)]
 
 
 def _actor_row(actor, url: Callable) -> list:
@@ -139,8 +144,8 @@ def _places(layout: str, record) -> list:
     if layout == "sites":
         return [record]
     if layout == "artefacts":
-        return [record.site]
-    return list(record.sites.all())
+        return [record.site] if visibility.may_see(record.site) else []
+    return [site for site in record.sites.all() if visibility.may_see(site)]
 
 
 def decided(layout: str, rows: Iterable) -> Iterator:

@@ -18,6 +18,7 @@ from registry.models import (
     CITATION_TARGETS, Actor, Artefact, ArtefactName, Citation, DamageEvent, DamageReport, HeritageSite,
     Intervention, PledgeStatus, RestorationPledge, Source,
 )
+from registry.selectors.visibility import may_see, visible
 
 from registry.selectors.disputes import EventAccounts, decide
 
@@ -101,7 +102,7 @@ class ArtefactDetailView(DetailView):
             **condition_context(artefact, reports, pledges, list(artefact.parts.all())),
             pledges=pledges,
             interventions=querysets.interventions().filter(artefacts=artefact),
-            parent=artefact.parent if artefact.parent and artefact.parent.is_public else None,
+            parent=artefact.parent if may_see(artefact.parent) else None,
         )
         return super().get_context_data(**kwargs)
 
@@ -137,7 +138,7 @@ class DamageReportDetailView(DetailView):
     def get_context_data(self, **kwargs):
         report = self.object
         others = []
-        if report.damage_event_id and report.damage_event.is_public:
+        if may_see(report.damage_event):
             others = list(querysets.reports().filter(damage_event=report.damage_event_id).exclude(pk=report.pk).chronological())
         verdicts = decide([report, *others]).reports
         for row in [report, *others]:
@@ -166,8 +167,7 @@ def group_citations(citations) -> list[tuple[str, list[Citation]]]:
     """Citations grouped by the kind of record they back, in a fixed order."""
     groups: dict[str, list[Citation]] = defaultdict(list)
     for citation in citations:
-        target = citation.target
-        if target is not None and getattr(target, "is_public", False):
+        if may_see(citation):
             groups[citation.target_field].append(citation)
     labels = {name: Citation._meta.get_field(name).related_model._meta.verbose_name_plural for name in CITATION_TARGETS}
     return [(labels[name], groups[name]) for name in CITATION_TARGETS if groups.get(name)]
@@ -190,7 +190,8 @@ class SourceDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        claims = Citation.objects.published().filter(source=self.object).select_related("speaker", *cited_targets())
+        claims = visible(Citation.objects.filter(source=self.object)).select_related(
+            "source", "speaker", *cited_targets())
         kwargs["claim_groups"] = group_citations(claims)
         return super().get_context_data(**kwargs)
 
@@ -207,13 +208,13 @@ class ActorDetailView(DetailView):
     def get_context_data(self, **kwargs):
         actor = self.object
         statements = (
-            Citation.objects.published().filter(speaker=actor, source__lifecycle="published")
+            visible(Citation.objects.filter(speaker=actor))
             .select_related("source", "speaker", *cited_targets())
         )
         kwargs.update(
             statement_groups=group_citations(statements),
             pledges=querysets.pledges().filter(pledger=actor),
-            attributions=actor.attributions.published().filter(damage_event__lifecycle="published")
+            attributions=visible(actor.attributions.all())
             .select_related("damage_event").prefetch_related(querysets.citations_prefetch()),
             sources=Source.objects.published().filter(Q(publisher=actor) | Q(author=actor)).select_related("kind"),
             interventions=querysets.interventions().filter(performed_by=actor),

@@ -11,17 +11,16 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from registry.models import (
-    Artefact, Attribution, Citation, DamageReport, HeritageSite, Intervention, Lifecycle, PledgeParty,
+    Artefact, Attribution, Citation, DamageReport, HeritageSite, Intervention, PledgeParty,
     PledgeStatusChange, RestorationPledge, Source,
 )
-
-PUBLISHED = Lifecycle.PUBLISHED
+from registry.selectors.visibility import visible
 
 
 def citations() -> QuerySet:
-    """Published citations of published sources, with the source and who is speaking."""
+    """Citations the public may see (see ``selectors.visibility``), with the source and who is speaking."""
     return (
-        Citation.objects.published().filter(source__lifecycle=PUBLISHED)
+        visible(Citation.objects.all())
         .select_related("source", "source__publisher", "speaker").order_by("source__published_lower", "pk")
     )
 
@@ -51,7 +50,7 @@ def reports() -> QuerySet:
 def status_changes_prefetch() -> Prefetch:
     return Prefetch(
         "status_changes",
-        queryset=PledgeStatusChange.objects.published().prefetch_related(citations_prefetch()),
+        queryset=visible(PledgeStatusChange.objects.all()).prefetch_related(citations_prefetch()),
     )
 
 
@@ -75,7 +74,7 @@ def interventions() -> QuerySet:
 def attributions_prefetch() -> Prefetch:
     return Prefetch(
         "attributions",
-        queryset=Attribution.objects.published().select_related("actor").prefetch_related(citations_prefetch()),
+        queryset=visible(Attribution.objects.all()).select_related("actor").prefetch_related(citations_prefetch()),
     )
 
 

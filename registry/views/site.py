@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.views.generic import DetailView
 
 from registry.models import Artefact, DamageReport, Designation, HeritageSite, SiteName
+from registry.selectors.visibility import may_see
 
 from registry.selectors.condition import artefact_conditions, site_conditions
 from registry.selectors.disputes import decide, event_accounts
@@ -110,7 +111,7 @@ class SiteDetailView(DetailView):
             pledges=pledges,
             interventions=querysets.for_site(querysets.interventions(), site),
             history=history_entries(site),
-            parent=site.parent if site.parent and site.parent.is_public else None,
+            parent=site.parent if may_see(site.parent) else None,
             **map_context([site]),
         )
         return super().get_context_data(**kwargs)

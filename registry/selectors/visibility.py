@@ -1,0 +1,120 @@
+"""Who may see a record, and so whether anything shown may name, link or count it.
+
+One rule for every surface (API fields, pages, exports, feeds, filters): a
+reader sees a record that is published, a partner also sees its own
+institution's submissions in any state, and a curator sees everything. A
+record whose meaning rests on others (a citation on its source and the record
+it backs, an attribution on its event and its actor, a pledge's status change
+on its pledge) is seen only when those are seen too, so that archiving or
+retracting a record withdraws its citations and attributions from every
+public output at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from registry.models import CITATION_TARGETS, Attribution, Citation, Lifecycle, PledgeStatusChange
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: the public, one partner institution, or a curator."""
+
+    partner_id: int | None = None
+    curator: bool = False
+
+
+PUBLIC = Reader()
+CURATOR = Reader(curator=True)
+
+
+def partner_reader(partner) -> Reader:
+    return Reader(partner_id=partner.pk) if partner is not None else PUBLIC
+
+
+# Records each kind rests on: (foreign key, may it be empty).
+DEPENDENCIES: dict[type, tuple[tuple[str, bool], ...]] = {
+    Citation: (("source", False), *((name, True) for name in CITATION_TARGETS)),
+    Attribution: (("damage_event", False), ("actor", False)),
+    PledgeStatusChange: (("pledge", False),),
+}
+
+
+def _own_standing(reader: Reader, prefix: str = "") -> Q:
+    rule = Q(**{f"{prefix}lifecycle": Lifecycle.PUBLISHED})
+    if reader.partner_id is not None:
+        rule |= Q(**{f"{prefix}submitted_by": reader.partner_id})
+    return rule
+
+
+def _known_to_mirrors(reader: Reader, prefix: str = "") -> Q:
+    # Withdrawn after it was public: its slug is known already, and mirrors must hear of it.
+    withdrawn = Q(**{f"{prefix}lifecycle__in": [Lifecycle.RETRACTED, Lifecycle.ARCHIVED],
+                     f"{prefix}published_at__isnull": False})
+    return _own_standing(reader, prefix) | withdrawn
+
+
+def visibility_rule(model: type, reader: Reader, prefix: str = "", *, standing=_own_standing) -> Q:
+    """The ``Q`` keeping the rows of ``model`` (reached through ``prefix``) ``reader`` may see."""
+    if reader.curator:
+        return Q()
+    rule = standing(reader, prefix)
+    for name, optional in DEPENDENCIES.get(model, ()):
+        related = model._meta.get_field(name).related_model
+        dependency = visibility_rule(related, reader, f"{prefix}{name}__", standing=standing)
+        rule &= Q(**{f"{prefix}{name}__isnull": True}) | dependency if optional else dependency
+    return rule
+
+
+def changes_rule(model: type, reader: Reader) -> Q:
+    """Rows of ``model`` the changes feed lists for ``reader``: what it may see, and what
+    was withdrawn after being public (a mirror must remove it). A record withdrawn before
+    it was ever published stays out: no mirror has it, and a draft's slug is not public."""
+    return visibility_rule(model, reader, standing=_known_to_mirrors)
+
+
+def visible(queryset: QuerySet, reader: Reader = PUBLIC) -> QuerySet:
+    """The rows of ``queryset`` that ``reader`` may see."""
+    if reader.curator:
+        return queryset
+    return queryset.filter(visibility_rule(queryset.model, reader))
+
+
+def may_see(record, reader: Reader = PUBLIC) -> bool:
+    """Whether ``reader`` may see ``record`` (``None`` is never seen): ``visible`` for one row.
+
+    Dependencies are read from the loaded record; callers that check many rows
+    load them with ``select_related`` (or start from ``visible``).
+    """
+    if record is None:
+        return False
+    if reader.curator:
+        return True
+    standing = record.lifecycle == Lifecycle.PUBLISHED or (
+        reader.partner_id is not None and record.submitted_by_id == reader.partner_id
+    )
+    if not standing:
+        return False
+    for name, optional in DEPENDENCIES.get(type(record), ()):
+        if optional and getattr(record, f"{name}_id") is None:
+            continue
+        if not may_see(getattr(record, name), reader):
+            return False
+    return True
+
+
+def visible_slug(record, reader: Reader = PUBLIC) -> str | None:
+    """A related record's slug, or ``None`` when ``reader`` may not see it."""
+    return record.slug if may_see(record, reader) else None
+
+
+def matching_slug(model: type, slug: str, reader: Reader = PUBLIC) -> QuerySet:
+    """The record of ``model`` with ``slug`` if ``reader`` may see it; else nothing.
+
+    Filters match related records through this, so a slug the reader may not
+    see answers exactly as a slug that does not exist.
+    """
+    return visible(model._default_manager.filter(slug=slug), reader)
