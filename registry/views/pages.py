@@ -21,6 +21,7 @@ from registry.models import (
 
 from . import querysets
 from .claims import EventAccounts, report_is_disputed
+from .history import PublicHistoryMixin
 
 LATEST_REPORTS = 10
 
@@ -75,7 +76,7 @@ class PledgeTrackerView(TemplateView):
         return super().get_context_data(**kwargs)
 
 
-class ArtefactDetailView(DetailView):
+class ArtefactDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/artefact_detail.html"
     context_object_name = "artefact"
 
@@ -102,7 +103,7 @@ class ArtefactDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class DamageEventDetailView(DetailView):
+class DamageEventDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/event_detail.html"
     context_object_name = "event"
 
@@ -123,7 +124,7 @@ class DamageEventDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class DamageReportDetailView(DetailView):
+class DamageReportDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/report_detail.html"
     context_object_name = "report"
 
@@ -143,7 +144,7 @@ class DamageReportDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class PledgeDetailView(DetailView):
+class PledgeDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/pledge_detail.html"
     context_object_name = "pledge"
 
@@ -174,7 +175,7 @@ def cited_targets() -> list[str]:
     return [*CITATION_TARGETS, "attribution__actor", "attribution__damage_event", "pledge_status__pledge"]
 
 
-class SourceDetailView(DetailView):
+class SourceDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/source_detail.html"
     context_object_name = "source"
 
@@ -191,7 +192,7 @@ class SourceDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class ActorDetailView(DetailView):
+class ActorDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/actor_detail.html"
     context_object_name = "actor"
 
@@ -217,7 +218,7 @@ class ActorDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class InterventionDetailView(DetailView):
+class InterventionDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/intervention_detail.html"
     context_object_name = "intervention"
 
