@@ -366,6 +366,10 @@ REGISTRY_SENSITIVE_COORDINATE_DECIMALS = 1
 # records have been published.
 REGISTRY_BASE_URI = os.environ.get("REGISTRY_BASE_URI", "http://localhost:8000").rstrip("/")
 
+# Review: a record a curator or partner submitted is published by another curator.
+# Set REVIEW_SINGLE_CURATOR=1 on an installation run by one curator alone.
+REVIEW_SINGLE_CURATOR = get_bool_from_env("REVIEW_SINGLE_CURATOR", False)
+
 # Logging
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from anyascii import anyascii
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 
+from registry import workflow
 from registry.models import (
     Actor,
     APIKey,
@@ -29,6 +31,7 @@ from registry.models import (
     DamageReport,
     Intervention,
     Lifecycle,
+    LifecycleMove,
     PartnerInstitution,
     PledgeParty,
     PledgeStatusChange,
@@ -37,6 +40,7 @@ from registry.models import (
     Source,
 )
 from registry.models.sources import CITATION_TARGETS
+from registry.workflow import ALLOWED_TRANSITIONS, MoveRefused  # noqa: F401  (part of this module's API)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -45,19 +49,12 @@ R = TypeVar("R", bound=Record)
 # Who made a change, for the history; None for scripts and imports.
 Editor: TypeAlias = "User | None"
 
+HISTORY_REASON_LENGTH = 100  # simple-history's history_change_reason
+
 # Records that state something about the world: they are published only with evidence.
 CLAIM_MODELS: tuple[type[Record], ...] = (
     DamageEvent, Attribution, DamageReport, RestorationPledge, PledgeStatusChange, Intervention,
 )
-
-ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    Lifecycle.DRAFT: {Lifecycle.IN_REVIEW, Lifecycle.PUBLISHED, Lifecycle.ARCHIVED},
-    Lifecycle.IN_REVIEW: {Lifecycle.DRAFT, Lifecycle.PUBLISHED, Lifecycle.ARCHIVED},
-    Lifecycle.PUBLISHED: {Lifecycle.RETRACTED, Lifecycle.ARCHIVED},
-    Lifecycle.RETRACTED: {Lifecycle.PUBLISHED, Lifecycle.ARCHIVED},
-    Lifecycle.ARCHIVED: {Lifecycle.DRAFT},
-}
-
 
 class StaleVersionError(Exception):
     """A write was based on an older version of the record than the stored one."""
@@ -85,10 +82,22 @@ def _slug_text(record: Record) -> str:
     return getattr(record, "name", None) or getattr(record, "title", None) or str(record)
 
 
-def _mark_history(record: models.Model, *, user: Editor, reason: str) -> None:
-    # The attributes django-simple-history reads when it writes the history row.
-    record._history_user = user  # type: ignore[attr-defined]
-    record._change_reason = reason or None  # type: ignore[attr-defined]
+def _mark_history(record: models.Model, *, user: Editor, reason: str, public_note: str = "") -> None:
+    record._history_user = user
+    # The history keeps 100 characters of a reason; the review log keeps it whole.
+    record._change_reason = Truncator(reason).chars(HISTORY_REASON_LENGTH) if reason else None
+    record._public_note = public_note
+
+
+def _lock(record: R) -> R:
+    """The stored row of ``record``, read again and locked until the transaction ends."""
+    return type(record)._default_manager.select_for_update().get(pk=record.pk)
+
+
+def _copy_state(source: models.Model, target: models.Model) -> None:
+    """Give the caller's instance the values just stored, so it is not left stale."""
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
 
 
 def record_save(
@@ -98,19 +107,24 @@ def record_save(
     reason: str = "",
     expected_version: int | None = None,
     m2m: Mapping[str, Iterable[Any]] | None = None,
+    public_note: str = "",
 ) -> R:
     """Create or update any record: version check, validation, history, many-to-many.
 
-    ``expected_version`` is the version the editor started from; if the stored
-    record has moved on since, ``StaleVersionError`` is raised and nothing is
-    written.  Validation errors are raised as ``ValidationError`` keyed by field.
+    ``record`` is written whole, so it must be the stored version: if the row
+    has moved on since ``record`` was read, or since ``expected_version`` (the
+    version the editor started from), ``StaleVersionError`` is raised and
+    nothing is written. Validation errors are raised as ``ValidationError``
+    keyed by field. ``public_note`` is shown in the record's public history.
     """
     model = type(record)
     with transaction.atomic():
-        if record.pk is not None:
+        created = record.pk is None
+        if not created:
             current = model._default_manager.select_for_update().values_list("version", flat=True).get(pk=record.pk)
-            if expected_version is not None and expected_version != current:
-                raise StaleVersionError(record=record, expected=expected_version, current=current)
+            for seen in (expected_version, record.version):
+                if seen is not None and seen != current:
+                    raise StaleVersionError(record=record, expected=seen, current=current)
             record.version = current + 1
         if not record.slug:
             record.slug = unique_slug(model=model, text=_slug_text(record))
@@ -118,10 +132,13 @@ def record_save(
             # Created published (by an importer or the seed loader): it is public from now on.
             record.published_at = timezone.now()
         record.full_clean()
-        _mark_history(record, user=user, reason=reason)
+        _mark_history(record, user=user, reason=reason, public_note=public_note)
         record.save()
         for name, values in (m2m or {}).items():
             getattr(record, name).set(values)
+        if created and record.lifecycle != Lifecycle.DRAFT:
+            _log_move(record, from_state=Lifecycle.DRAFT, user=user, reason=reason,
+                      partner=record.submitted_by if record.lifecycle == Lifecycle.IN_REVIEW else None)
     return record
 
 
@@ -129,10 +146,22 @@ def record_create(*, model: type[R], fields: Mapping[str, Any], **kwargs: Any) -
     return record_save(record=model(**fields), **kwargs)
 
 
-def record_update(*, record: R, fields: Mapping[str, Any], **kwargs: Any) -> R:
-    for name, value in fields.items():
-        setattr(record, name, value)
-    return record_save(record=record, **kwargs)
+def record_update(*, record: R, fields: Mapping[str, Any], expected_version: int | None = None, **kwargs: Any) -> R:
+    """Change some fields of a record, on its stored row read again under a lock.
+
+    Only ``fields`` are written, so a change someone else made meanwhile to
+    another field stands; with ``expected_version``, a record that moved on
+    since that version is refused instead. ``record`` is given the new state.
+    """
+    with transaction.atomic():
+        current = _lock(record)
+        if expected_version is not None and expected_version != current.version:
+            raise StaleVersionError(record=record, expected=expected_version, current=current.version)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        record_save(record=current, **kwargs)
+    _copy_state(current, record)
+    return record
 
 
 def _live_citations(record: Record) -> models.QuerySet[Citation]:
@@ -148,36 +177,50 @@ def _citation_field(record: Record) -> str:
     raise ValueError(f"{type(record).__name__} records cannot be cited")
 
 
-def record_transition(*, record: R, to: str, user: Editor = None, reason: str = "") -> R:
+def record_transition(
+    *, record: R, to: str, user: Editor = None, reason: str = "", expected_version: int | None = None,
+    partner: PartnerInstitution | None = None, public_note: str = "",
+) -> R:
     """Move a record along its lifecycle, keeping the rules of each step.
 
-    Publishing a claim needs at least one citation; its draft citations, and
-    their draft sources, are published with it, since they are its evidence.
+    The move is decided and made on the stored row, locked, not on ``record``
+    (which may be older): a change saved meanwhile is kept, and with
+    ``expected_version`` a record that moved on since is refused. Who may make
+    which move is ``workflow.check_move``. Publishing a claim needs at least
+    one citation; its draft citations, and their draft sources, are published
+    with it, since they are its evidence.
     """
-    if to not in ALLOWED_TRANSITIONS.get(record.lifecycle, set()):
-        raise ValidationError({"lifecycle": _("A %(from)s record cannot become %(to)s.") % {
-            "from": Lifecycle(record.lifecycle).label.lower(), "to": Lifecycle(to).label.lower()}})
     with transaction.atomic():
-        if to == Lifecycle.PUBLISHED and isinstance(record, CLAIM_MODELS):
-            citations = list(_live_citations(record).select_related("source"))
-            if not citations:
-                raise ValidationError({"citations": _("A claim needs at least one citation before it is published.")})
-            # A report names the source it comes from; that source is shown beside it in public.
-            own_source = getattr(record, "source", None)
-            if own_source is not None:
-                _publish_evidence(own_source, field="source", user=user, reason=reason)
-            for citation in citations:
-                _publish_evidence(citation.source, field="citations", user=user, reason=reason)
-                if citation.lifecycle != Lifecycle.PUBLISHED:
-                    _set_lifecycle(citation, Lifecycle.PUBLISHED, user=user, reason=reason)
-        _set_lifecycle(record, to, user=user, reason=reason)
-        if isinstance(record, PledgeStatusChange):
-            pledge_refresh_status(pledge=record.pledge, user=user)
+        current = _lock(record)
+        if expected_version is not None and expected_version != current.version:
+            raise StaleVersionError(record=record, expected=expected_version, current=current.version)
+        workflow.check_move(record=current, to=to, user=user, partner=partner, reason=reason)
+        if to == Lifecycle.PUBLISHED and isinstance(current, CLAIM_MODELS):
+            _publish_claim_evidence(current, user=user, reason=reason)
+        _set_lifecycle(current, to, user=user, reason=reason, partner=partner, public_note=public_note)
+        if isinstance(current, PledgeStatusChange):
+            pledge_refresh_status(pledge=current.pledge, user=user)
+    _copy_state(current, record)
     return record
 
 
-def _publish_evidence(source: Source, *, field: str, user: Editor, reason: str) -> None:
+def _publish_claim_evidence(record: Record, *, user: Editor, reason: str) -> None:
+    citations = list(_live_citations(record).select_for_update().select_related("source"))
+    if not citations:
+        raise ValidationError({"citations": _("A claim needs at least one citation before it is published.")})
+    # A report names the source it comes from; that source is shown beside it in public.
+    own_source = getattr(record, "source", None)
+    if own_source is not None:
+        _publish_evidence(own_source, field="source", user=user, reason=reason)
+    for citation in citations:
+        _publish_evidence(citation.source, field="citations", user=user, reason=reason)
+        if citation.lifecycle != Lifecycle.PUBLISHED:
+            _set_lifecycle(citation, Lifecycle.PUBLISHED, user=user, reason=reason)
+
+
+def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
     """Publish a draft or in-review source with the claim it backs; a withdrawn one stops it."""
+    source = _lock(source)
     if source.lifecycle == Lifecycle.PUBLISHED:
         return
     if source.lifecycle in (Lifecycle.RETRACTED, Lifecycle.ARCHIVED):
@@ -186,30 +229,52 @@ def _publish_evidence(source: Source, *, field: str, user: Editor, reason: str) 
     _set_lifecycle(source, Lifecycle.PUBLISHED, user=user, reason=reason)
 
 
-def _set_lifecycle(record: Record, to: str, *, user: Editor, reason: str) -> None:
+def _set_lifecycle(record: Record, to: str, *, user: Editor, reason: str, partner: PartnerInstitution | None = None,
+    public_note: str = "",
+) -> None:
+    """Store the move on a row the caller has locked, and log who made it and why."""
+    from_state = record.lifecycle
     record.lifecycle = to
     if to == Lifecycle.PUBLISHED and record.published_at is None:
         record.published_at = timezone.now()
-    record_save(record=record, user=user, reason=reason or _("Lifecycle: %(to)s") % {"to": to})
+    record_save(record=record, user=user, reason=reason or _("Lifecycle: %(to)s") % {"to": to},
+                public_note=public_note)
+    _log_move(record, from_state=from_state, user=user, reason=reason, partner=partner)
 
 
-def record_submit_for_review(*, record: R, user: Editor = None, reason: str = "") -> R:
-    return record_transition(record=record, to=Lifecycle.IN_REVIEW, user=user, reason=reason)
+def _log_move(record: Record, *, from_state: str, user: Editor, reason: str, partner: PartnerInstitution | None = None) -> LifecycleMove:
+    return LifecycleMove.objects.create(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk, from_state=from_state,
+        to_state=record.lifecycle, moved_by=user if user is not None and user.is_authenticated else None,
+        partner=partner, reason=reason[:1000], record_version=record.version,
+    )
 
 
-def record_publish(*, record: R, user: Editor = None, reason: str = "") -> R:
-    return record_transition(record=record, to=Lifecycle.PUBLISHED, user=user, reason=reason)
+def record_submit_for_review(*, record: R, **kwargs: Any) -> R:
+    return record_transition(record=record, to=Lifecycle.IN_REVIEW, **kwargs)
 
 
-def record_retract(*, record: R, user: Editor = None, reason: str = "") -> R:
-    return record_transition(record=record, to=Lifecycle.RETRACTED, user=user, reason=reason)
+def record_publish(*, record: R, **kwargs: Any) -> R:
+    return record_transition(record=record, to=Lifecycle.PUBLISHED, **kwargs)
 
 
-def record_archive(*, record: R, user: Editor = None, reason: str = "") -> R:
+def record_return(*, record: R, user: Editor, reason: str, **kwargs: Any) -> R:
+    """Send a record under review back to draft; the reason is shown to whoever submitted it."""
+    return record_transition(record=record, to=Lifecycle.DRAFT, user=user, reason=reason, **kwargs)
+
+
+def record_retract(*, record: R, **kwargs: Any) -> R:
+    return record_transition(record=record, to=Lifecycle.RETRACTED, **kwargs)
+
+
+def record_archive(*, record: R, **kwargs: Any) -> R:
     """What "delete" means here: the record leaves every public view, its rows stay."""
-    if record.lifecycle == Lifecycle.ARCHIVED:
-        return record
-    return record_transition(record=record, to=Lifecycle.ARCHIVED, user=user, reason=reason)
+    with transaction.atomic():
+        current = _lock(record)
+        if current.lifecycle == Lifecycle.ARCHIVED:
+            _copy_state(current, record)
+            return record
+        return record_transition(record=record, to=Lifecycle.ARCHIVED, **kwargs)
 
 
 def citation_add(
@@ -221,7 +286,11 @@ def citation_add(
     citation.lifecycle = lifecycle
     if not citation.slug:
         citation.slug = unique_slug(model=Citation, text=f"{citation.source.slug}-on-{target.slug}")
-    return record_save(record=citation, user=user, reason=reason)
+    with transaction.atomic():
+        # Waits for a move of the target in progress, so that publishing a claim
+        # and adding evidence to it happen one after the other.
+        _lock(target)
+        return record_save(record=citation, user=user, reason=reason)
 
 
 def claim_create(
@@ -298,13 +367,46 @@ def pledge_party_add(
 
 
 def pledge_refresh_status(*, pledge: RestorationPledge, user: Editor = None) -> RestorationPledge:
-    """Set the pledge's status from its latest published status change."""
-    latest = pledge.status_changes.published().latest_first().first()
-    status = latest.status if latest else RestorationPledge._meta.get_field("status").default
-    if pledge.status != status:
-        pledge.status = status
-        record_save(record=pledge, user=user, reason=_("Status follows its latest evidence"))
+    """Set the pledge's status from its latest published status change, on the locked row."""
+    with transaction.atomic():
+        current = _lock(pledge)
+        latest = current.status_changes.published().latest_first().first()
+        status = latest.status if latest else RestorationPledge._meta.get_field("status").default
+        if current.status != status:
+            current.status = status
+            record_save(record=current, user=user, reason=_("Status follows its latest evidence"))
+    _copy_state(current, pledge)
     return pledge
+
+
+# Versions
+
+# What restoring an old version leaves as it is: the record's identity and lifecycle.
+NOT_RESTORED = {"id", "slug", "lifecycle", "version", "created_at", "updated_at", "published_at", "submitted_by"}
+
+
+def restorable_fields(model: type[Record]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields
+            if field.editable and field.name not in NOT_RESTORED]
+
+
+def record_restore(
+    *, record: R, version: models.Model, user, reason: str = "", expected_version: int | None = None,
+    public_note: str = "",
+) -> R:
+    """Bring back the values of an older version, as a new version on top of the others.
+
+    ``version`` is one of the record's historical rows. The lifecycle stays as
+    it is (restoring content is not publishing it), nothing is deleted, and the
+    version restored is named in the history.
+    """
+    if version._meta.model is not type(record).history.model or version.id != record.pk:
+        raise ValidationError({"version": _("That version belongs to another record.")})
+    fields = {field.attname: getattr(version, field.attname) for field in restorable_fields(type(record))}
+    return record_update(
+        record=record, fields=fields, expected_version=expected_version, user=user, public_note=public_note,
+        reason=reason or _("Restored version %(version)s") % {"version": version.version},
+    )
 
 
 # Partner institutions and their API keys

@@ -35,6 +35,12 @@ def curator():
 
 
 @pytest.fixture
+def single_curator(settings):
+    """One curator publishes their own drafts (tests/test_admin_review.py keeps the two-curator rule)."""
+    settings.REVIEW_SINGLE_CURATOR = True
+
+
+@pytest.fixture
 def curator_client(client, curator):
     client.force_login(curator)
     return client
@@ -204,7 +210,7 @@ def run_action(client, model_name: str, action: str, *records):
     ("archive", Lifecycle.PUBLISHED, Lifecycle.ARCHIVED),
     ("return_to_draft", Lifecycle.ARCHIVED, Lifecycle.DRAFT),
 ])
-def test_lifecycle_actions(curator_client, curator, action, start, end):
+def test_lifecycle_actions(curator_client, curator, action, start, end, single_curator):
     sites = [f.HeritageSiteFactory(lifecycle=start) for _ in range(2)]
     response = run_action(curator_client, "heritagesite", action, *sites)
     assert response.status_code == 200
@@ -214,7 +220,7 @@ def test_lifecycle_actions(curator_client, curator, action, start, end):
         assert site.history.first().history_user == curator
 
 
-def test_refused_publish_names_the_record_and_the_reason_and_others_proceed(curator_client):
+def test_refused_publish_names_the_record_and_the_reason_and_others_proceed(curator_client, single_curator):
     uncited = f.DamageReportFactory(lifecycle=Lifecycle.DRAFT, title="Temple of Baalshamin destroyed")
     cited = f.CitationFactory(lifecycle=Lifecycle.DRAFT, damage_report=f.DamageReportFactory(
         lifecycle=Lifecycle.DRAFT)).damage_report
@@ -452,7 +458,7 @@ def test_every_record_model_is_covered():
 
 
 @pytest.mark.parametrize("model_name", list(RECORD_FACTORIES))
-def test_each_lifecycle_action_on_every_record_model(curator_client, curator, model_name):
+def test_each_lifecycle_action_on_every_record_model(curator_client, curator, model_name, single_curator):
     record = draft_with_evidence(model_name)
     steps = [
         ("submit_for_review", Lifecycle.IN_REVIEW, "Submitted for review"),

@@ -221,7 +221,8 @@ def test_partner_submits_a_report_that_only_it_and_curators_see(server):
     assert server.get(created["url"], key=key_b).status == 404
     assert server.get(created["url"], key=key_a).json()["citations"][0]["quote"] == "several smashed display cases"
     assert server.get(created["url"], curator=True).status == 200
-    refused = server.post(created["url"] + "transition/", {"to": "published"}, key=key_a)
+    refused = server.post(created["url"] + "transition/", {"to": "published", "version": created["version"]},
+                          key=key_a)
     assert refused.status == 403
 
 
@@ -282,7 +283,8 @@ def test_sync_round_trip_sees_a_change_and_an_archive(server):
     changed = server.request("PATCH", site["url"], {"description": "Surveyed again.", "version": site["version"]},
                              curator=True)
     assert changed.status == 200, changed.body
-    archived = server.post(report["url"] + "transition/", {"to": "archived", "reason": "Superseded"}, curator=True)
+    archived = server.post(report["url"] + "transition/",
+                           {"to": "archived", "reason": "Superseded", "version": report["version"]}, curator=True)
     assert archived.status == 200, archived.body
 
     entries = {(e["type"], e["slug"]): e for e in feed(server, mark)}
@@ -318,7 +320,8 @@ def test_example_client_reads_syncs_and_submits(server, tmp_path):
     report = first(server, "/api/v1/damage-reports/")
     assert server.request("PATCH", site["url"], {"description": "Mirrored change.", "version": site["version"]},
                           curator=True).status == 200
-    assert server.post(report["url"] + "transition/", {"to": "archived"}, curator=True).status == 200
+    assert server.post(report["url"] + "transition/", {"to": "archived", "version": report["version"]},
+                       curator=True).status == 200
     second_sync = json.loads(run_client(server, "sync", "--mirror", str(mirror)).stdout)
     assert second_sync["fetched"] == [f"site/{site['slug']}"]
     assert second_sync["withdrawn"] == [f"damage_report/{report['slug']}"]

@@ -32,8 +32,8 @@ def test_sync_round_trip_sees_changes_and_withdrawals(api, curator):
     response = curator.patch(f"/api/v1/sites/{changed.slug}/", {"description": "Now a ruin.", "version": 1},
                              format="json")
     assert response.status_code == 200
-    assert curator.post(f"/api/v1/damage-reports/{archived.slug}/transition/", {"to": "archived"},
-                        format="json").status_code == 200
+    assert curator.post(f"/api/v1/damage-reports/{archived.slug}/transition/",
+                        {"to": "archived", "version": archived.version}, format="json").status_code == 200
 
     entries = feed(api, f"/api/v1/changes/?since={mark}")
     by_slug = {entry["slug"]: entry for entry in entries}

@@ -138,8 +138,9 @@ def test_partner_may_not_edit_published_records(partner_a):
 
 def test_partner_may_not_publish(partner_a, evidence):
     created = post(partner_a.client, "/api/v1/damage-reports/", report_payload()).json()
-    response = post(partner_a.client, created["url"] + "transition/", {"to": "published"})
-    assert response.status_code == 403
+    response = post(partner_a.client, created["url"] + "transition/",
+                    {"to": "published", "version": created["version"]})
+    assert response.status_code == 403 and "curators" in response.json()["detail"]
     assert DamageReport.objects.get(slug=created["slug"]).lifecycle == Lifecycle.IN_REVIEW
 
 
@@ -180,7 +181,8 @@ def test_an_institution_may_hold_several_keys(partner_a, api, evidence):
 # Curators
 
 
-def test_curator_creates_updates_and_publishes(curator, api):
+def test_curator_creates_updates_and_publishes(curator, api, settings):
+    settings.REVIEW_SINGLE_CURATOR = True  # one curator creates and publishes
     created = post(curator, "/api/v1/sites/", {
         "name": "Temple of Bel", "kind": "archaeological-site", "country": "SY",
         "latitude": "34.547", "longitude": "38.275",
@@ -191,7 +193,7 @@ def test_curator_creates_updates_and_publishes(curator, api):
     updated = curator.patch(site["url"], {"description": "Dedicated AD 32.", "version": site["version"]},
                             format="json")
     assert updated.status_code == 200 and updated.json()["version"] == site["version"] + 1
-    published = post(curator, site["url"] + "transition/", {"to": "published"})
+    published = post(curator, site["url"] + "transition/", {"to": "published", "version": site["version"] + 1})
     assert published.status_code == 200 and published.json()["lifecycle"] == Lifecycle.PUBLISHED
     assert api.get(site["url"]).json()["description"] == "Dedicated AD 32."
 
@@ -200,14 +202,15 @@ def test_curator_publishes_a_partner_report_from_the_review_queue(curator, partn
     created = post(partner_a.client, "/api/v1/damage-reports/", report_payload()).json()
     queue = curator.get("/api/v1/damage-reports/").json()["results"]
     assert created["slug"] in {row["slug"] for row in queue if row["lifecycle"] == "in_review"}
-    response = post(curator, created["url"] + "transition/", {"to": "published", "reason": "Checked"})
+    response = post(curator, created["url"] + "transition/",
+                    {"to": "published", "reason": "Checked", "version": created["version"]})
     assert response.status_code == 200 and response.json()["lifecycle"] == "published"
     assert api.get(created["url"]).json()["citations"][0]["lifecycle"] == "published"
 
 
 def test_transition_refused_by_the_lifecycle_rules_is_a_400(curator):
     site = f.HeritageSiteFactory(lifecycle=Lifecycle.ARCHIVED)
-    response = post(curator, f"/api/v1/sites/{site.slug}/transition/", {"to": "published"})
+    response = post(curator, f"/api/v1/sites/{site.slug}/transition/", {"to": "published", "version": site.version})
     assert response.status_code == 400 and "lifecycle" in error_fields(response)
 
 

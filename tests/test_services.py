@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def curator(django_user_model):
-    return django_user_model.objects.create_user(username="curator", is_staff=True)
+def curator():
+    return services.curator_create(username="curator", password="a-long-curator-passphrase")
+
+
+@pytest.fixture
+def single_curator(settings):
+    """An installation run by one curator, who publishes their own drafts."""
+    settings.REVIEW_SINGLE_CURATOR = True
 
 
 def test_create_makes_unique_slug_and_records_who_and_why(curator):
@@ -104,7 +110,7 @@ def test_claim_with_a_bad_citation_stores_nothing():
     assert not Citation.objects.filter(quote="ok").exists()
 
 
-def test_publishing_a_claim_needs_a_citation_and_publishes_its_evidence(curator):
+def test_publishing_a_claim_needs_a_citation_and_publishes_its_evidence(curator, single_curator):
     report = DamageReportFactory(lifecycle=Lifecycle.DRAFT)
     with pytest.raises(ValidationError):
         services.record_publish(record=report, user=curator)
@@ -119,7 +125,7 @@ def test_publishing_a_claim_needs_a_citation_and_publishes_its_evidence(curator)
     assert report.published_at is not None
 
 
-def test_publishing_a_report_publishes_the_source_it_comes_from(curator):
+def test_publishing_a_report_publishes_the_source_it_comes_from(curator, single_curator):
     own_source = SourceFactory(lifecycle=Lifecycle.DRAFT)
     report = DamageReportFactory(lifecycle=Lifecycle.DRAFT, source=own_source)
     services.citation_add(target=report, fields={"source": SourceFactory(), "quote": "smashed"})
@@ -131,7 +137,7 @@ def test_publishing_a_report_publishes_the_source_it_comes_from(curator):
 
 
 @pytest.mark.parametrize("withdrawn", [Lifecycle.RETRACTED, Lifecycle.ARCHIVED])
-def test_a_withdrawn_source_cannot_back_a_published_report(curator, withdrawn):
+def test_a_withdrawn_source_cannot_back_a_published_report(curator, single_curator, withdrawn):
     own_source = SourceFactory(title="Retouched video")
     report = DamageReportFactory(lifecycle=Lifecycle.DRAFT, source=own_source)
     services.citation_add(target=report, fields={"source": SourceFactory(), "quote": "smashed"})

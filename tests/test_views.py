@@ -360,13 +360,16 @@ def test_site_page_pledges_with_status_history_and_evidence(client, record_set):
     assert "Lion restored" in html
 
 
-def test_site_history_lists_reason_and_fields_without_usernames(client, palmyra, django_user_model):
+def test_site_history_lists_fields_and_public_note_without_usernames_or_reasons(client, palmyra,
+                                                                                django_user_model):
     curator = django_user_model.objects.create_user(username="curator.jane", password="x")
     services.record_update(record=palmyra, fields={"description": "Oasis city."}, user=curator,
-                           reason="Description from the nomination file")
-    html = client.get(palmyra.get_absolute_url()).content.decode()
-    assert "Description from the nomination file" in html
-    assert "description" in html
+                           reason="Description from the nomination file", public_note="Description added.")
+    response = client.get(palmyra.get_absolute_url())
+    html = response.content.decode()
+    assert [(e.change, e.labels) for e in response.context["public_history"]][0] == ("changed", ["description"])
+    assert "Description added." in html
+    assert "Description from the nomination file" not in html
     assert "curator.jane" not in html
 
 
@@ -533,10 +536,10 @@ QUERY_BOUNDS = [
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
-    ("registry:site-detail", "site", 26), ("registry:event-detail", "event", 11),
-    ("registry:source-detail", "source", 4), ("registry:pledge-detail", "pledge", 8),
-    ("registry:report-detail", "report", 10), ("registry:artefact-detail", "artefact", 19),
-    ("registry:actor-detail", "actor", 17), ("registry:intervention-detail", "intervention", 5),
+    ("registry:site-detail", "site", 26), ("registry:event-detail", "event", 12),
+    ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 9),
+    ("registry:report-detail", "report", 11), ("registry:artefact-detail", "artefact", 20),
+    ("registry:actor-detail", "actor", 18), ("registry:intervention-detail", "intervention", 6),
 ]
 
 

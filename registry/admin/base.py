@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry import services
+from registry import services, workflow
 from registry.models import Citation, Lifecycle, Record
+
+from .versions import VersionsMixin
 
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORMFIELD = {models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"}}
@@ -71,6 +73,10 @@ class RecordAdminForm(VersionCheckMixin, ChangeReasonForm):
     """
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    public_note = forms.CharField(
+        label=_("Public note (optional)"), required=False, max_length=300,
+        help_text=_("Shown to the public in the record's history, beside this change; the reason above is not."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,7 +203,7 @@ def _run_on_each(modeladmin, request, queryset, *, verb: str, service) -> None:
     for record in queryset:
         try:
             service(record=record, user=request.user, reason=str(verb))
-        except (ValidationError, services.StaleVersionError) as error:
+        except (ValidationError, services.StaleVersionError, workflow.MoveRefused) as error:
             detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             modeladmin.message_user(
                 request, _("“%(record)s” was not changed: %(detail)s") % {"record": record, "detail": detail},
@@ -241,19 +247,20 @@ def return_to_draft(modeladmin, request, queryset):
     _run_on_each(modeladmin, request, queryset, verb=_("Returned to draft"), service=_to_draft)
 
 
-class RecordAdmin(HistoryAdmin):
-    """Admin of a lifecycle record: versioned saves, lifecycle actions, archive on delete."""
+class RecordAdmin(VersionsMixin, HistoryAdmin):
+    """Admin of a lifecycle record: versioned saves, lifecycle actions, archive on delete,
+    its review log, and restoring an old version."""
 
     form = RecordAdminForm
     actions = [submit_for_review, publish, retract, archive, return_to_draft]
-    readonly_fields = RECORD_READONLY_FIELDS
+    readonly_fields = (*RECORD_READONLY_FIELDS, "review_log")
     list_filter = ["lifecycle", "submitted_by"]
     list_per_page = 50
     delete_confirmation_template = "admin/registry/archive_confirmation.html"
 
     record_fieldset = (_("Record"), {
         "classes": ["collapse"],
-        "fields": ["slug", *RECORD_READONLY_FIELDS],
+        "fields": ["slug", *RECORD_READONLY_FIELDS, "review_log"],
     })
 
     def get_fieldsets(self, request, obj=None):
@@ -263,7 +270,7 @@ class RecordAdmin(HistoryAdmin):
         return fieldsets
 
     def trailing_form_fields(self) -> list[str]:
-        return ["change_reason", "loaded_version"]
+        return ["change_reason", "public_note", "loaded_version"]
 
     def get_readonly_fields(self, request, obj=None):
         # Partners and public links know a record by its slug: fixed once it exists.
@@ -285,6 +292,7 @@ class RecordAdmin(HistoryAdmin):
             record=obj, user=request.user, m2m=m2m,
             reason=change_reason(form, _("Changed in the admin") if change else _("Created in the admin")),
             expected_version=form.cleaned_data.get("loaded_version") if change else None,
+            public_note=(form.cleaned_data.get("public_note") or "").strip(),
         )
 
     def delete_model(self, request, obj):

@@ -11,23 +11,24 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from registry import services
-from registry.models import Citation, Lifecycle
-from registry.services import StaleVersionError
+from registry.models import Citation, Lifecycle, LifecycleMove
+from registry.selectors.history import public_history
+from registry.workflow import MoveRefused
 
-from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, reader_of, visible
+from .access import AUTHENTICATION_CLASSES, RegistryPermission, is_curator, partner_of, reader_of, visible
 from . import linked_art
 from .conditional import VARY, make_etag, newest_change, not_modified, set_validators
 from .errors import JSONErrorsMixin, PayloadTooLarge
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, JSONLDRenderer
 from .schema import RegistryAutoSchema
-from .serializers import TransitionSerializer
+from .workflow import PublicHistorySerializer, ReviewMoveSerializer, TransitionPermission, TransitionSerializer
 
 
 def citations_prefetch(request, lookup: str = "citations") -> Prefetch:
@@ -197,15 +198,36 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         services.record_update(record=record, fields=fields, m2m=m2m, expected_version=version,
                                user=self.request.user)
 
-    @extend_schema(request=TransitionSerializer, summary="Move a record along its lifecycle (curators)")
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=TransitionSerializer, summary="Move a record along its lifecycle")
+    @action(detail=True, methods=["post"], permission_classes=[TransitionPermission])
     def transition(self, request, *args, **kwargs):
         record = self.get_object()
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        expected = serializer.validated_data.get("version")
-        if expected is not None and expected != record.version:
-            raise StaleVersionError(record=record, expected=expected, current=record.version)
-        services.record_transition(record=record, to=serializer.validated_data["to"], user=request.user,
-                                   reason=serializer.validated_data.get("reason", ""))
+        data = serializer.validated_data
+        try:
+            services.record_transition(
+                record=record, to=data["to"], user=request.user, reason=data.get("reason", ""),
+                expected_version=data["version"], partner=partner_of(request),
+                public_note=data.get("public_note", ""))
+        except MoveRefused as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
         return Response(self.get_serializer(self.reread(record)).data)
+
+    @extend_schema(responses=ReviewMoveSerializer(many=True), summary="The review log of a record "
+                   "(curators and the submitting partner)", filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], conditional=False)
+    def review(self, request, *args, **kwargs):
+        record = self.get_object()
+        partner = partner_of(request)
+        if not is_curator(request) and (partner is None or record.submitted_by_id != partner.pk):
+            raise PermissionDenied(_("Only curators and the institution that submitted a record read its "
+                                     "review log."))
+        moves = LifecycleMove.objects.for_record(record).select_related("partner").newest_first()
+        return Response(ReviewMoveSerializer(moves, many=True).data)
+
+    @extend_schema(responses=PublicHistorySerializer(many=True), summary="How this record changed",
+                   filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], conditional=False)
+    def history(self, request, *args, **kwargs):
+        return Response(PublicHistorySerializer(public_history(self.get_object()), many=True).data)

@@ -392,10 +392,3 @@ class TermSerializer(StrictModelSerializer):
 
     def get_url(self, term) -> str:
         return absolute_url(self.context.get("request"), "api:term-detail", key=f"{term.vocabulary}/{term.slug}")
-
-
-class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=["draft", "in_review", "published", "retracted", "archived"])
-    reason = StrictCharField(required=False, allow_blank=True, max_length=300)
-    version = serializers.IntegerField(min_value=1, required=False,
-                                       help_text="The version you reviewed; a stale one is refused with 409.")

@@ -8,13 +8,15 @@ from .places import (
     SiteName,
 )
 from .pledges import Intervention, PledgeParty, PledgeStatus, PledgeStatusChange, RestorationPledge
+from .review import LifecycleMove
 from .sources import CITATION_TARGETS, Citation, Reliability, Source
 from .vocabulary import Term
 
 __all__ = [
     "APIKey", "Actor", "ActorName", "Artefact", "ArtefactName", "Attribution", "CITATION_TARGETS",
     "Certainty", "Citation", "ClaimStatus", "DamageEvent", "DamageReport", "Designation", "Extent",
-    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "NameType",
-    "PartnerInstitution", "PledgeParty", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision", "Record",
+    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "LifecycleMove",
+    "NameType", "PartnerInstitution", "PledgeParty", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision",
+    "Record",
     "RecordQuerySet", "Reliability", "RestorationPledge", "Severity", "SiteName", "Source", "Term",
 ]

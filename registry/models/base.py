@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from registry.dates import EDTFModelMixin
 
@@ -82,6 +83,31 @@ class RecordQuerySet(models.QuerySet):
 RecordManager = models.Manager.from_queryset(RecordQuerySet)
 
 
+class PublicNoteHistory(models.Model):
+    """What each version of a record adds to simple-history's row: a note for the public.
+
+    The change reason beside it is internal (curators write it for each other);
+    this note, optional, is what the public history of the record shows.
+    """
+
+    history_public_note = models.CharField(
+        _("public note"), max_length=300, blank=True,
+        help_text=_("Shown to the public beside this change."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+def _copy_public_note(sender, instance, history_instance, **kwargs) -> None:
+    # Set by services, next to simple-history's own ``_change_reason``.
+    if hasattr(history_instance, "history_public_note"):
+        history_instance.history_public_note = getattr(instance, "_public_note", "") or ""
+
+
+pre_create_historical_record.connect(_copy_public_note, dispatch_uid="registry_public_note")
+
+
 class Record(EDTFModelMixin, models.Model):
     """Abstract base of every editable record.
 
@@ -108,7 +134,7 @@ class Record(EDTFModelMixin, models.Model):
         help_text=_("Set when a partner institution submitted this record through the API."),
     )
 
-    history = HistoricalRecords(inherit=True)
+    history = HistoricalRecords(inherit=True, bases=[PublicNoteHistory])
     objects = RecordManager()
 
     class Meta:

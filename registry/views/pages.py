@@ -23,6 +23,7 @@ from registry.selectors.visibility import may_see, visible
 from registry.selectors.disputes import EventAccounts, decide
 
 from . import querysets
+from .history import PublicHistoryMixin
 from .site import condition_context
 
 LATEST_REPORTS = 10
@@ -78,7 +79,7 @@ class PledgeTrackerView(TemplateView):
         return super().get_context_data(**kwargs)
 
 
-class ArtefactDetailView(DetailView):
+class ArtefactDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/artefact_detail.html"
     context_object_name = "artefact"
 
@@ -107,7 +108,7 @@ class ArtefactDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class DamageEventDetailView(DetailView):
+class DamageEventDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/event_detail.html"
     context_object_name = "event"
 
@@ -128,7 +129,7 @@ class DamageEventDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class DamageReportDetailView(DetailView):
+class DamageReportDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/report_detail.html"
     context_object_name = "report"
 
@@ -148,7 +149,7 @@ class DamageReportDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class PledgeDetailView(DetailView):
+class PledgeDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/pledge_detail.html"
     context_object_name = "pledge"
 
@@ -178,7 +179,7 @@ def cited_targets() -> list[str]:
     return [*CITATION_TARGETS, "attribution__actor", "attribution__damage_event", "pledge_status__pledge"]
 
 
-class SourceDetailView(DetailView):
+class SourceDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/source_detail.html"
     context_object_name = "source"
 
@@ -196,7 +197,7 @@ class SourceDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class ActorDetailView(DetailView):
+class ActorDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/actor_detail.html"
     context_object_name = "actor"
 
@@ -222,7 +223,7 @@ class ActorDetailView(DetailView):
         return super().get_context_data(**kwargs)
 
 
-class InterventionDetailView(DetailView):
+class InterventionDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/intervention_detail.html"
     context_object_name = "intervention"
 

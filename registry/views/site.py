@@ -13,38 +13,11 @@ from registry.selectors.disputes import decide, event_accounts
 from registry.selectors.summary import build_summary
 
 from . import querysets
+from .history import PublicHistoryMixin
 from .maps import map_context
 
-# Fields that change on every save and say nothing to a reader.
-HISTORY_HIDDEN_FIELDS = ["version", "updated_at", "created_at", "published_at", "submitted_by"]
-HISTORY_LIMIT = 30
 # A site with hundreds of reports shows its latest ones and links to the filtered report list.
 TIMELINE_LIMIT = 100
-
-
-def history_entries(site: HeritageSite) -> list[dict]:
-    """How the record changed: date, kind of change, fields changed, reason.
-
-    Who made a change is left out on purpose: curators and partners' service
-    accounts are people and institutions' staff, not public figures.
-    """
-    records = list(site.history.order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1])
-    entries = []
-    for newer, older in zip(records, records[1:] + [None], strict=True):
-        if len(entries) == HISTORY_LIMIT:
-            break
-        if older is None:
-            changed = []
-        else:
-            delta = newer.diff_against(older, excluded_fields=HISTORY_HIDDEN_FIELDS)
-            changed = [str(HeritageSite._meta.get_field(name).verbose_name) for name in delta.changed_fields]
-        entries.append({
-            "date": newer.history_date,
-            "created": newer.history_type == "+",
-            "changed": changed,
-            "reason": newer.history_change_reason or "",
-        })
-    return entries
 
 
 def link_designations(site: HeritageSite) -> None:
@@ -74,7 +47,7 @@ def condition_context(record, reports: list, pledges: list, parts: list) -> dict
     return {"accounts": event_accounts(reports, decisions), "condition": condition, "summary": summary}
 
 
-class SiteDetailView(DetailView):
+class SiteDetailView(PublicHistoryMixin, DetailView):
     template_name = "registry/site_detail.html"
     context_object_name = "site"
 
@@ -110,7 +83,6 @@ class SiteDetailView(DetailView):
             artefacts=artefacts,
             pledges=pledges,
             interventions=querysets.for_site(querysets.interventions(), site),
-            history=history_entries(site),
             parent=site.parent if may_see(site.parent) else None,
             **map_context([site]),
         )
