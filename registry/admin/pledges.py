@@ -11,6 +11,7 @@ from registry import services
 from registry.models import Intervention, PledgeStatusChange, RestorationPledge
 
 from .base import RecordAdmin, RecordAdminForm, citation_inline, list_select
+from .media import media_inline
 
 
 class PledgeStatusChangeInline(admin.TabularInline):
@@ -94,4 +95,4 @@ class InterventionAdmin(RecordAdmin):
         (None, {"fields": ["title", "kind", "sites", "artefacts", "performed_by", "date", "pledges"]}),
         (_("Description"), {"classes": ["collapse"], "fields": ["description"]}),
     ]
-    inlines = [citation_inline("intervention")]
+    inlines = [citation_inline("intervention"), media_inline("intervention")]

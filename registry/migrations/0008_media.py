@@ -5,7 +5,27 @@ import registry.dates
 import registry.models.media
 import simple_history.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+def grant_curators(apps, schema_editor):
+    """Curators edit images and pairs as every other record (see 0003_curator_group)."""
+    app_config = apps.get_app_config("registry")
+    app_config.models_module = True
+    try:
+        create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+    finally:
+        app_config.models_module = None
+    db = schema_editor.connection.alias
+    group = apps.get_model("auth", "Group").objects.using(db).filter(name="curator").first()
+    if group is None:
+        return
+    permissions = apps.get_model("auth", "Permission").objects.using(db).filter(
+        content_type__app_label="registry", content_type__model__in=[
+            "mediaitem", "mediapair", "historicalmediaitem", "historicalmediapair"],
+    ).exclude(content_type__model__startswith="historical", codename__regex=r"^(add|change|delete)_")
+    group.permissions.add(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -194,4 +214,5 @@ class Migration(migrations.Migration):
             model_name='mediapair',
             constraint=models.CheckConstraint(condition=models.Q(('before', models.F('after')), _negated=True), name='mediapair_two_images', violation_error_message='A pair needs two different images.'),
         ),
+        migrations.RunPython(grant_curators, migrations.RunPython.noop),
     ]
