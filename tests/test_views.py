@@ -531,10 +531,11 @@ QUERY_BOUNDS = [
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
-    ("registry:site-detail", "site", 26), ("registry:event-detail", "event", 11),
+    # Detail pages of records that can have images: one more for them (registry.models.media.public_gallery).
+    ("registry:site-detail", "site", 27), ("registry:event-detail", "event", 12),
     ("registry:source-detail", "source", 4), ("registry:pledge-detail", "pledge", 8),
-    ("registry:report-detail", "report", 10), ("registry:artefact-detail", "artefact", 19),
-    ("registry:actor-detail", "actor", 17), ("registry:intervention-detail", "intervention", 5),
+    ("registry:report-detail", "report", 11), ("registry:artefact-detail", "artefact", 20),
+    ("registry:actor-detail", "actor", 17), ("registry:intervention-detail", "intervention", 6),
 ]
 
 

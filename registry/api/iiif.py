@@ -10,8 +10,6 @@ https://iiif.io/api/presentation/3.0/.
 
 from __future__ import annotations
 
-import re
-
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.urls import reverse
@@ -22,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.models import Artefact, DamageReport, HeritageSite, Intervention, MediaItem
+from registry.models.media import creative_commons_uri
 
 from .access import AUTHENTICATION_CLASSES, visible
 from .errors import JSONErrorsMixin
@@ -32,25 +31,11 @@ KINDS = {"sites": HeritageSite, "artefacts": Artefact, "damage-reports": DamageR
          "interventions": Intervention}
 API_BASENAMES = {HeritageSite: "site", Artefact: "artefact", DamageReport: "damage-report",
                  Intervention: "intervention"}
-_CC_LICENCE = re.compile(r"^CC-(?P<terms>BY(?:-NC)?(?:-ND|-SA)?|SA)-(?P<version>\d\.\d)(?:-(?P<port>[A-Z]+))?$")
 
 
 class IIIFRenderer(JSONRenderer):
     media_type = f'application/ld+json;profile="{CONTEXT}"'
     format = "iiif"
-
-
-def rights_uri(licence: str) -> str | None:
-    """The Creative Commons URI IIIF's ``rights`` wants, or None for a licence that has none."""
-    if licence == "CC0-1.0":
-        return "http://creativecommons.org/publicdomain/zero/1.0/"
-    if licence == "CC-PDM-1.0":
-        return "http://creativecommons.org/publicdomain/mark/1.0/"
-    match = _CC_LICENCE.match(licence)
-    if match is None:
-        return None
-    port = f"{match['port'].lower()}/" if match["port"] else ""
-    return f"http://creativecommons.org/licenses/{match['terms'].lower()}/{match['version']}/{port}"
 
 
 def manifest_url(request, record) -> str:
@@ -103,7 +88,7 @@ def canvas(request, base: str, item: MediaItem) -> dict:
                      "width": item.width, "height": item.height},
         }]}],
     }
-    rights = rights_uri(item.licence)
+    rights = creative_commons_uri(item.licence)
     if rights:
         result["rights"] = rights
     return result

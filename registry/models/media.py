@@ -9,6 +9,8 @@ recognise the same upload again.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
@@ -48,6 +50,30 @@ def canonical_licence(value: str) -> str | None:
             return "LicenseRef-" + rest
         return None
     return _LICENCES.get(value.lower())
+
+
+_CC_LICENCE = re.compile(r"^CC-(?P<terms>BY(?:-NC)?(?:-ND|-SA)?|SA)-(?P<version>\d\.\d)(?:-(?P<port>[A-Z]+))?$")
+
+
+def creative_commons_uri(licence: str) -> str | None:
+    """The Creative Commons URI of a CC licence identifier, or None for any other licence."""
+    if licence == "CC0-1.0":
+        return "http://creativecommons.org/publicdomain/zero/1.0/"
+    if licence == "CC-PDM-1.0":
+        return "http://creativecommons.org/publicdomain/mark/1.0/"
+    match = _CC_LICENCE.match(licence)
+    if match is None:
+        return None
+    port = f"{match['port'].lower()}/" if match["port"] else ""
+    return f"http://creativecommons.org/licenses/{match['terms'].lower()}/{match['version']}/{port}"
+
+
+def licence_url(licence: str) -> str:
+    """Where a reader finds the licence's terms: its CC deed, else its SPDX page; none for LicenseRef-."""
+    if licence.startswith("LicenseRef-") or canonical_licence(licence) is None:
+        return ""
+    cc = creative_commons_uri(licence)
+    return cc.replace("http://", "https://") if cc else f"https://spdx.org/licenses/{licence}.html"
 
 
 def validate_licence(value: str) -> None:
@@ -187,6 +213,18 @@ class MediaItem(Record):
             return self.acquired_lower, self.acquired_upper
         return self.taken_lower, self.taken_upper
 
+    @property
+    def licence_url(self) -> str:
+        return licence_url(self.licence)
+
+    @property
+    def public_taken_by(self):
+        return self.taken_by if self.taken_by_id and self.taken_by.is_public else None
+
+    @property
+    def public_provider(self):
+        return self.provider if self.provider_id and self.provider.is_public else None
+
     def clean(self) -> None:
         super().clean()
         if self.licence:
@@ -271,3 +309,29 @@ class MediaPair(Record):
                               "later than %(end)s.") % {
                 "date": self.before.date_text, "end": format_day_key(event.occurred_upper)})
         return messages
+
+
+@dataclass
+class Gallery:
+    """What a public page shows of a record's images."""
+
+    items: list[MediaItem] = field(default_factory=list)
+    pairs: list[MediaPair] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.items or self.pairs)
+
+
+def public_gallery(record) -> Gallery:
+    """The published images of ``record`` and the pairs of them shown publicly (two queries at most).
+
+    A pair is of two images of the same record, so a record without published
+    images has no pair to show. A damage event has no images of its own: it
+    shows the pairs compared for it.
+    """
+    pairs = MediaPair.objects.shown_publicly().for_record(record).select_related(
+        "damage_event", "before__taken_by", "before__provider", "after__taken_by", "after__provider")
+    if isinstance(record, DamageEvent):
+        return Gallery(pairs=list(pairs))
+    items = list(MediaItem.objects.published().for_target(record).select_related("taken_by", "provider"))
+    return Gallery(items=items, pairs=list(pairs) if len(items) > 1 else [])
