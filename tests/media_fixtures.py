@@ -45,10 +45,12 @@ def gps_exif(orientation: int = 1) -> bytes:
     return exif.tobytes()
 
 
-def jpeg_bytes(size=(1200, 800), colour=(180, 150, 110), *, gps: bool = False, orientation: int = 1) -> bytes:
+def jpeg_bytes(size=(1200, 800), colour=(180, 150, 110), *, gps: bool = False, orientation: int = 1,
+               band: tuple[int, int, int] | None = (90, 60, 40)) -> bytes:
     image = Image.new("RGB", size, colour)
-    # A darker band on the left, so that orientation and slider position can be seen.
-    image.paste((90, 60, 40), (0, 0, size[0] // 3, size[1]))
+    if band is not None:
+        # A band on the left third, so that orientation and slider position can be seen.
+        image.paste(band, (0, 0, size[0] // 3, size[1]))
     out = io.BytesIO()
     extra = {"exif": gps_exif(orientation), "xmp": XMP, "comment": b"GPS 34.5512N 38.2701E"} if gps else {}
     image.save(out, format="JPEG", quality=90, **extra)
