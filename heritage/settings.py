@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from heritage.storage import is_local, media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -238,7 +240,7 @@ _LEAFLET_PACKAGE = Path(importlib.util.find_spec("leaflet").submodule_search_loc
 STATICFILES_DIRS = [("leaflet", _LEAFLET_PACKAGE / "static" / "leaflet")]
 _USE_MANIFEST_STORAGE = not (DEBUG or TESTING)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ.get("MEDIA_STORAGE_URL", "")),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -277,6 +279,17 @@ if _proxy_header:
     SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = get_int_from_env("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+
+# Uploaded images (registry.images): only the copies the registry makes are stored,
+# on local disk under MEDIA_ROOT or wherever MEDIA_STORAGE_URL points (heritage/storage.py).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+# Local files are served by the application unless a web server in front does it.
+MEDIA_SERVE = get_bool_from_env("MEDIA_SERVE", is_local(STORAGES["default"]))
+MEDIA_UPLOAD_MAX_BYTES = get_int_from_env("MEDIA_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+MEDIA_MAX_PIXELS = get_int_from_env("MEDIA_MAX_PIXELS", 60_000_000)
+MEDIA_WEB_SIZE = get_int_from_env("MEDIA_WEB_SIZE", 1600)
+MEDIA_THUMBNAIL_SIZE = get_int_from_env("MEDIA_THUMBNAIL_SIZE", 400)
 
 # REST API
 

@@ -5,8 +5,10 @@ The registry app owns the public pages (``registry.urls``) and the partner API
 to the admin and the language switcher.
 """
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,3 +16,11 @@ urlpatterns = [
     path("api/", include("registry.api.urls")),
     path("", include("registry.urls")),
 ]
+
+if settings.MEDIA_SERVE and settings.MEDIA_URL.startswith("/"):
+    # Images on local disk, when no web server in front serves MEDIA_ROOT (see docs/deploy.md).
+    # Only the registry's own stripped copies live there; their names are random.
+    def serve_media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    urlpatterns.insert(0, re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve_media))

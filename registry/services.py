@@ -507,3 +507,8 @@ def curator_create(*, username: str, password: str, email: str = "") -> Any:
         user.save()
         user.groups.add(curator_group_sync())
     return user
+
+
+# Images and before/after pairs: registry/media_services.py (imported here so that every
+# write is reachable from this module; the module itself imports this one).
+from registry import media_services  # noqa: E402,F401

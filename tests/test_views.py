@@ -536,10 +536,11 @@ QUERY_BOUNDS = [
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
-    ("registry:site-detail", "site", 26), ("registry:event-detail", "event", 12),
+    # Detail pages of records that can have images: one more for them (registry.models.media.public_gallery).
+    ("registry:site-detail", "site", 27), ("registry:event-detail", "event", 13),
     ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 9),
-    ("registry:report-detail", "report", 11), ("registry:artefact-detail", "artefact", 20),
-    ("registry:actor-detail", "actor", 18), ("registry:intervention-detail", "intervention", 6),
+    ("registry:report-detail", "report", 12), ("registry:artefact-detail", "artefact", 21),
+    ("registry:actor-detail", "actor", 18), ("registry:intervention-detail", "intervention", 7),
 ]
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Attribution, DamageEvent, DamageReport
 
 from .base import RecordAdmin, RecordInlineMixin, citation_inline, list_select
+from .media import media_inline
 from .places import QuantityAdminForm
 
 DAMAGE_FIELDS = ["cause_category", "cause_type", "effects", "severity", "extent"]
@@ -74,4 +75,4 @@ class DamageReportAdmin(RecordAdmin):
         (_("Damage"), {"fields": DAMAGE_FIELDS}),
         (_("How many items"), {"classes": ["collapse"], "fields": ["quantity", "quantity_precision", "quantity_phrase"]}),
     ]
-    inlines = [citation_inline("damage_report")]
+    inlines = [citation_inline("damage_report"), media_inline("damage_report")]

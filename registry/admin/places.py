@@ -11,6 +11,7 @@ from registry.models import (
 )
 
 from .base import HistoryAdmin, RecordAdmin, RecordAdminForm, citation_inline, list_select
+from .media import media_inline
 
 
 @admin.action(description=_("Deactivate selected terms (kept on old records)"), permissions=["change"])
@@ -144,7 +145,7 @@ class HeritageSiteAdmin(RecordAdmin):
     ]
     inlines = [
         SiteNameInline, DesignationInline, SiteIdentifierInline, ArtefactAtSiteInline,
-        citation_inline("site"),
+        citation_inline("site"), media_inline("site"),
     ]
 
 
@@ -163,7 +164,7 @@ class ArtefactAdmin(RecordAdmin):
             "fields": ["is_group", "quantity", "quantity_precision", "quantity_phrase"],
         }),
     ]
-    inlines = [ArtefactNameInline, ArtefactIdentifierInline, citation_inline("artefact")]
+    inlines = [ArtefactNameInline, ArtefactIdentifierInline, citation_inline("artefact"), media_inline("artefact")]
 
 
 __all__ = ["ArtefactAdmin", "HeritageSiteAdmin", "QuantityAdminForm", "TermAdmin", "quantity_rules"]

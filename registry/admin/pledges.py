@@ -11,6 +11,7 @@ from registry import services
 from registry.models import Intervention, PledgeParty, PledgeStatusChange, RestorationPledge
 
 from .base import RecordAdmin, RecordAdminForm, citation_inline, list_select
+from .media import media_inline
 
 
 class PledgeStatusChangeInline(admin.TabularInline):
@@ -105,4 +106,4 @@ class InterventionAdmin(RecordAdmin):
                            "claim_status", "severity_after", "extent_after"]}),
         (_("Description"), {"classes": ["collapse"], "fields": ["description"]}),
     ]
-    inlines = [citation_inline("intervention")]
+    inlines = [citation_inline("intervention"), media_inline("intervention")]

@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention,
-    Lifecycle, PledgeStatusChange, RestorationPledge, Source,
+    Lifecycle, MediaItem, MediaPair, PledgeStatusChange, RestorationPledge, Source,
 )
 from registry.selectors import visibility
 
@@ -48,6 +48,8 @@ FEED_TYPES = {
     "damage_event": (DamageEvent, "damage-event", "slug"),
     "damage_report": (DamageReport, "damage-report", "slug"),
     "intervention": (Intervention, "intervention", "slug"),
+    "media": (MediaItem, "media", "slug"),
+    "media_pair": (MediaPair, "media-pair", "slug"),
     "pledge": (RestorationPledge, "pledge", "slug"),
     "pledge_status_change": (PledgeStatusChange, "pledge-status-change", "slug"),
     "site": (HeritageSite, "site", "slug"),

@@ -17,6 +17,8 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 from .changes import ChangesView
+from .iiif import ManifestView
+from .media import MediaPairViewSet, MediaViewSet
 
 app_name = "api"
 
@@ -32,6 +34,8 @@ router.register("pledges", views.PledgeViewSet, basename="pledge")
 router.register("pledge-status-changes", views.PledgeStatusChangeViewSet, basename="pledge-status-change")
 router.register("interventions", views.InterventionViewSet, basename="intervention")
 router.register("vocabularies", views.TermViewSet, basename="term")
+router.register("media", MediaViewSet, basename="media")
+router.register("media-pairs", MediaPairViewSet, basename="media-pair")
 
 
 class TermURIRedirect(RedirectView):
@@ -63,6 +67,7 @@ def not_found(request, unmatched: str = ""):
 
 urlpatterns = [
     path("v1/changes/", ChangesView.as_view(), name="changes"),
+    path("v1/iiif/<slug:kind>/<slug:slug>/manifest.json", ManifestView.as_view(), name="iiif-manifest"),
     path("v1/terms/<slug:vocabulary>/<slug:slug>/", TermURIRedirect.as_view(), name="term-uri"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,6 +3,7 @@
 from .actors import Actor, ActorName, APIKey, PartnerInstitution
 from .base import Certainty, Extent, Lifecycle, QuantityPrecision, Record, RecordQuerySet, Severity
 from .damage import Attribution, ClaimStatus, DamageEvent, DamageReport
+from .media import MEDIA_TARGETS, MediaItem, MediaPair
 from .places import (
     Artefact, ArtefactName, Designation, ExternalIdentifier, HeritageSite, IdentifierScheme, NameType,
     SiteName,
@@ -16,7 +17,7 @@ __all__ = [
     "APIKey", "Actor", "ActorName", "Artefact", "ArtefactName", "Attribution", "CITATION_TARGETS",
     "Certainty", "Citation", "ClaimStatus", "DamageEvent", "DamageReport", "Designation", "Extent",
     "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "LifecycleMove",
-    "NameType", "PartnerInstitution", "PledgeParty", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision",
-    "Record",
+    "MEDIA_TARGETS", "MediaItem", "MediaPair", "NameType", "PartnerInstitution", "PledgeParty", "PledgeStatus",
+    "PledgeStatusChange", "QuantityPrecision", "Record",
     "RecordQuerySet", "Reliability", "RestorationPledge", "Severity", "SiteName", "Source", "Term",
 ]
