@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -20,10 +21,21 @@ from django.utils import timezone
 
 from registry import services
 from registry.batch import BatchContext, RowResult, assign_slugs, slug_base
+from registry.bulk_insert import insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
+
+
+class Touched(NamedTuple):
+    """A row of ImportedRecord, before it is written."""
+
+    model: str
+    object_id: int
+    created: bool
+    previous_version: int | None
+    version: int
 
 
 @dataclass
@@ -39,39 +51,56 @@ def _through(model: type[models.Model], name: str):
     return through, m2m_field.m2m_field_name() + "_id", m2m_field.m2m_reverse_field_name() + "_id"
 
 
-def _write_m2m(model: type[models.Model], rows: list[tuple[int, dict[str, list[int]]]], *, replace: bool) -> None:
-    by_field: dict[str, list] = defaultdict(list)
-    owners: dict[str, list[int]] = defaultdict(list)
+Links = dict[str, list[tuple[int, int, int]]]  # m2m field → [(link pk, record pk, target pk)]
+
+
+def _write_m2m(model: type[models.Model], rows: list[tuple[int, dict[str, list[int]]]], *,
+               replace: bool) -> Links:
+    """Many-to-many rows of each record; returns them with their keys, for the history."""
+    pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for pk, m2m in rows:
         for name, ids in m2m.items():
-            through, own, other = _through(model, name)
-            owners[name].append(pk)
-            by_field[name].extend(through(**{own: pk, other: target}) for target in dict.fromkeys(ids))
-    for name in owners:
-        through, own, _other = _through(model, name)
+            pairs[name].extend((pk, target) for target in dict.fromkeys(ids))
+    links: Links = {}
+    for name, values in pairs.items():
+        through, own, other = _through(model, name)
         if replace:
-            through.objects.filter(**{f"{own}__in": owners[name]}).delete()
-        through.objects.bulk_create(by_field[name], batch_size=WRITE_BATCH_SIZE)
+            through.objects.filter(**{f"{own}__in": {pk for pk, _m2m in rows if name in _m2m}}).delete()
+        pks = insert_rows(through, [own, other], values, with_pks=True)
+        links[name] = [(link, owner, target) for link, (owner, target) in zip(pks, values, strict=True)]
+    return links
 
 
-def _history(model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool) -> None:
+def _history_rows(model: type[Record], records: list[models.Model], *, user, reason: str, now,
+                  update: bool) -> tuple[list[str], list[tuple]]:
+    history_model = model.history.model
+    tracked = {field.attname for field in history_model.tracked_fields}
+    extra = {"history_date": now, "history_change_reason": reason or None, "history_type": "~" if update else "+",
+             "history_user_id": getattr(user, "pk", None)}
+    attnames = [field.attname for field in history_model._meta.concrete_fields if not field.primary_key]
+    rows = [tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
+            for record in records]
+    return attnames, rows
+
+
+def _history(model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool,
+             links: Links | None = None) -> None:
     """One history entry per record, with its many-to-many values, as record_save leaves."""
     if not records:
         return
-    entries = model.history.bulk_history_create(
-        records, batch_size=WRITE_BATCH_SIZE, update=update, default_user=user, default_change_reason=reason,
-        default_date=now)
     history_model = model.history.model
-    by_record = {entry.id: entry for entry in entries}
+    attnames, rows = _history_rows(model, records, user=user, reason=reason, now=now, update=update)
+    entries = insert_rows(history_model, attnames, rows, with_pks=True)
+    entry_of = {record.pk: entry for record, entry in zip(records, entries, strict=True)}
     for m2m_field in getattr(history_model, "_history_m2m_fields", []):
-        through, own, _other = _through(model, m2m_field.name)
-        snapshot_model = getattr(history_model, m2m_field.name).model
-        names = [f.attname for f in through._meta.fields]
-        links = through.objects.filter(**{f"{own}__in": list(by_record)}).values_list(*names)
-        snapshot_model.objects.bulk_create([
-            snapshot_model(history=by_record[values[names.index(own)]], **dict(zip(names, values, strict=True)))
-            for values in links.iterator(chunk_size=5000)
-        ], batch_size=WRITE_BATCH_SIZE)
+        through, own, other = _through(model, m2m_field.name)
+        if links is not None:
+            values = links.get(m2m_field.name, [])
+        else:
+            values = list(through.objects.filter(**{f"{own}__in": list(entry_of)}).values_list("pk", own, other))
+        snapshot = getattr(history_model, m2m_field.name).model
+        insert_rows(snapshot, ["id", own, other, "history_id"],
+                    [(link, owner, target, entry_of[owner]) for link, owner, target in values])
 
 
 def _publish_evidence(results: list[RowResult], *, user, reason: str, published: set[int]) -> None:
@@ -87,7 +116,7 @@ def _publish_evidence(results: list[RowResult], *, user, reason: str, published:
     published.update(wanted)
 
 
-def _create(context: BatchContext, results: list[RowResult], *, user, reason: str, now) -> list[ImportedRecord]:
+def _create(context: BatchContext, results: list[RowResult], *, user, reason: str, now) -> list[Touched]:
     model = context.spec.model
     records = [result.instance for result in results]
     for record in records:
@@ -96,10 +125,10 @@ def _create(context: BatchContext, results: list[RowResult], *, user, reason: st
             record.published_at = now
     unslugged = [record for record in records if not record.slug]
     assign_slugs(model, unslugged, [slug_base(record) for record in unslugged])
-    model._default_manager.bulk_create(records, batch_size=WRITE_BATCH_SIZE)
-    _write_m2m(model, [(result.instance.pk, result.m2m) for result in results], replace=False)
-    _history(model, records, user=user, reason=reason, now=now, update=False)
-    touched = [ImportedRecord(model=model._meta.label, object_id=r.pk, created=True, version=1) for r in records]
+    insert_instances(model, records)
+    links = _write_m2m(model, [(result.instance.pk, result.m2m) for result in results], replace=False)
+    _history(model, records, user=user, reason=reason, now=now, update=False, links=links)
+    touched = [Touched(model._meta.label, record.pk, True, None, 1) for record in records]
     citations = [result.citation for result in results if result.citation is not None]
     if citations:
         target = services._citation_field(records[0])
@@ -109,10 +138,9 @@ def _create(context: BatchContext, results: list[RowResult], *, user, reason: st
             citation.version, citation.published_at = 1, now if citation.lifecycle == Lifecycle.PUBLISHED else None
             citation.slug_hint = f"{citation.cited_source_slug}-on-{result.instance.slug}"
         assign_slugs(Citation, citations, [slug_base(citation) for citation in citations])
-        Citation.objects.bulk_create(citations, batch_size=WRITE_BATCH_SIZE)
-        _history(Citation, citations, user=user, reason=reason, now=now, update=False)
-        touched += [ImportedRecord(model=Citation._meta.label, object_id=c.pk, created=True, version=1)
-                    for c in citations]
+        insert_instances(Citation, citations)
+        _history(Citation, citations, user=user, reason=reason, now=now, update=False, links={})
+        touched += [Touched(Citation._meta.label, citation.pk, True, None, 1) for citation in citations]
     return touched
 
 
@@ -129,7 +157,7 @@ def _update_fields(model: type[models.Model], changed: set[str]) -> list[str]:
 
 
 def _update(context: BatchContext, results: list[RowResult], outcome: WriteOutcome, *, user, reason: str,
-            now) -> list[ImportedRecord]:
+            now) -> list[Touched]:
     model = context.spec.model
     pks = [result.instance.pk for result in results]
     stored = dict(model._default_manager.select_for_update().filter(pk__in=pks).values_list("pk", "version"))
@@ -152,8 +180,7 @@ def _update(context: BatchContext, results: list[RowResult], outcome: WriteOutco
     for result in fresh:
         if result.lifecycle and result.lifecycle != result.instance.lifecycle:
             _transition(result, outcome, user=user, reason=reason)
-    return [ImportedRecord(model=model._meta.label, object_id=r.pk, created=False,
-                           previous_version=r.previous_version, version=r.version) for r in records]
+    return [Touched(model._meta.label, r.pk, False, r.previous_version, r.version) for r in records]
 
 
 def _transition(result: RowResult, outcome: WriteOutcome, *, user, reason: str) -> None:
@@ -179,9 +206,8 @@ def write_rows(*, context: BatchContext, results: list[RowResult], batch: Import
         touched = _create(context, creates, user=user, reason=reason, now=now) if creates else []
         touched += _update(context, updates, outcome, user=user, reason=reason, now=now) if updates else []
         if batch is not None:
-            for item in touched:
-                item.batch = batch
-            ImportedRecord.objects.bulk_create(touched, batch_size=WRITE_BATCH_SIZE)
+            insert_rows(ImportedRecord, ["batch_id", "model", "object_id", "created", "previous_version", "version"],
+                        [(batch.pk, *item) for item in touched])
     outcome.created = len(creates)
     outcome.updated = sum(1 for item in touched if not item.created)
     return outcome
