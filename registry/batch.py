@@ -25,6 +25,7 @@ from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from registry.constraints import Unsupported, _value, check_in_python
 from registry.dates import EDTFField, EDTFModelMixin, edtf_bounds
 from registry.importing.columns import (
     CellError, Column, RecordSpec, choice_map, read_scalar, split_list,
@@ -214,24 +215,27 @@ def _read_cells(context: BatchContext, raw: dict[str, Any], result: RowResult) -
 
 
 def _check_constraints(context: BatchContext, instance: Record, exclude: set[str]) -> dict[str, list[str]]:
-    """The model's constraints, each asked of the database once per distinct set of values."""
+    """The model's check constraints: evaluated in Python, or asked of the database once per set of values."""
     errors: dict[str, list[str]] = {}
     model = type(instance)
     for constraint in model._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint):
-            continue  # slugs and targets are unique by construction; see _assign_slug
-        condition = getattr(constraint, "condition", None)
-        names = sorted({name.split("__")[0] for name in condition.referenced_base_fields}) if condition else []
+        if not isinstance(constraint, models.CheckConstraint):
+            continue  # unique slugs are given out by the writer (assign_slugs)
+        names = sorted({name.split("__")[0] for name in constraint.condition.referenced_base_fields})
         if set(names) & exclude:
             continue
-        key = (constraint.name, tuple(getattr(instance, model._meta.get_field(n).attname) for n in names))
-        if key not in context.constraint_results:
-            try:
-                constraint.validate(model, instance, exclude=exclude)
-                context.constraint_results[key] = []
-            except ValidationError as error:
-                context.constraint_results[key] = error.messages
-        for message in context.constraint_results[key]:
+        try:
+            messages = check_in_python(constraint, instance)
+        except Unsupported:
+            key = (constraint.name, tuple(_value(instance, name) for name in names))
+            if key not in context.constraint_results:
+                try:
+                    constraint.validate(model, instance, exclude=exclude)
+                    context.constraint_results[key] = []
+                except ValidationError as error:
+                    context.constraint_results[key] = error.messages
+            messages = context.constraint_results[key]
+        for message in messages:
             errors.setdefault("__all__", []).append(message)
     return errors
 

@@ -122,3 +122,43 @@ def test_archive_in_bulk_keeps_the_rows_and_records_history():
     assert set(HeritageSite.objects.values_list("lifecycle", flat=True)) == {Lifecycle.ARCHIVED}
     assert sites[0].history.first().history_change_reason == "undo"
     assert Source.objects.count() == 0
+
+
+SAMPLES = [
+    (HeritageSite, [{"latitude": None, "longitude": None}, {"latitude": 91, "longitude": 0},
+                    {"latitude": 10, "longitude": None}, {"latitude": -90, "longitude": 180}]),
+    (DamageReport, [{"quantity": None, "quantity_precision": "exact"}, {"quantity": 3, "quantity_precision": "exact"},
+                    {"quantity_precision": "vague", "quantity_phrase": ""},
+                    {"quantity_precision": "vague", "quantity_phrase": "several"}]),
+    (Source, [{"url": "", "archive_url": "https://archive.example.org/x"}, {"url": "", "archive_url": ""}]),
+    (Citation, [{}, {"damage_report_id": 1}, {"damage_report_id": 1, "site_id": 2}]),
+]
+
+
+@pytest.mark.parametrize("model, samples", SAMPLES, ids=[model.__name__ for model, _s in SAMPLES])
+def test_constraints_evaluated_in_python_agree_with_the_database(model, samples):
+    from django.core.exceptions import ValidationError
+
+    from registry.constraints import check_in_python
+
+    for values in samples:
+        instance = model(**values)
+        for constraint in model._meta.constraints:
+            if not hasattr(constraint, "condition") or constraint.condition is None:
+                continue
+            try:
+                constraint.validate(model, instance)
+                database = []
+            except ValidationError as error:
+                database = error.messages
+            assert check_in_python(constraint, instance) == database, (constraint.name, values)
+
+
+def test_a_part_cannot_be_its_own_parent_in_python_either():
+    from registry.constraints import evaluate
+    from registry.models import Artefact
+
+    condition = next(c for c in Artefact._meta.constraints if c.name == "artefact_not_own_parent").condition
+    assert evaluate(condition, Artefact(pk=5, parent_id=5)) is False
+    assert evaluate(condition, Artefact(pk=5, parent_id=6)) is True
+    assert evaluate(condition, Artefact(parent_id=6)) is None  # unknown, as in SQL: the constraint holds

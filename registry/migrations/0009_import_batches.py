@@ -7,6 +7,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def grant_curators(apps, schema_editor):
+    """Curators may upload, confirm and undo imports (see 0003 for why permissions are made here)."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("registry")
+    app_config.models_module = True
+    try:
+        create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+    finally:
+        app_config.models_module = None
+    alias = schema_editor.connection.alias
+    group = apps.get_model("auth", "Group").objects.using(alias).filter(name="curator").first()
+    if group is not None:
+        permissions = apps.get_model("auth", "Permission").objects.using(alias).filter(
+            content_type__app_label="registry", content_type__model="importbatch",
+            codename__in=["add_importbatch", "change_importbatch", "view_importbatch"])
+        group.permissions.add(*permissions)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -116,4 +135,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['batch', 'row'], name='import_issue_row_idx')],
             },
         ),
+        migrations.RunPython(grant_curators, migrations.RunPython.noop),
     ]
