@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from registry import services
@@ -201,6 +201,11 @@ def write_rows(*, context: BatchContext, results: list[RowResult], batch: Import
     updates = [result for result in results if result.action == "update"]
     now = timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A bulk load need not wait for each chunk's WAL flush; a crash loses whole chunks at
+            # most, with their ImportedRecord rows, so the batch still knows what it wrote.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         _publish_evidence(creates, user=user, reason=reason, published=published_sources
                           if published_sources is not None else set())
         touched = _create(context, creates, user=user, reason=reason, now=now) if creates else []
