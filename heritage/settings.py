@@ -420,3 +420,17 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+
+# Background jobs (spreadsheet imports) on Celery. CELERY_BROKER_URL names a Redis
+# (redis://host:6379/5) or RabbitMQ (amqp://guest:guest@host:5672//) broker; without
+# one, jobs run inside the process that starts them (local development only).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "heritage").strip() or "heritage"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Uploaded import files; a worker on another machine needs the same directory.
+IMPORTS_DIR = Path(os.environ.get("IMPORTS_DIR", "").strip() or BASE_DIR / "var" / "imports")

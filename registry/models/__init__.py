@@ -3,6 +3,7 @@
 from .actors import Actor, ActorName, APIKey, PartnerInstitution
 from .base import Certainty, Extent, Lifecycle, QuantityPrecision, Record, RecordQuerySet, Severity
 from .damage import Attribution, ClaimStatus, DamageEvent, DamageReport
+from .imports import ImportBatch, ImportedRecord, ImportIssue
 from .media import MEDIA_TARGETS, MediaItem, MediaPair
 from .places import (
     Artefact, ArtefactName, Designation, ExternalIdentifier, HeritageSite, IdentifierScheme, NameType,
@@ -16,8 +17,8 @@ from .vocabulary import Term
 __all__ = [
     "APIKey", "Actor", "ActorName", "Artefact", "ArtefactName", "Attribution", "CITATION_TARGETS",
     "Certainty", "Citation", "ClaimStatus", "DamageEvent", "DamageReport", "Designation", "Extent",
-    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "LifecycleMove",
-    "MEDIA_TARGETS", "MediaItem", "MediaPair", "NameType", "PartnerInstitution", "PledgeParty", "PledgeStatus",
-    "PledgeStatusChange", "QuantityPrecision", "Record",
+    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "ImportBatch", "ImportIssue", "ImportedRecord",
+    "Intervention", "Lifecycle", "LifecycleMove", "MEDIA_TARGETS", "MediaItem", "MediaPair", "NameType",
+    "PartnerInstitution", "PledgeParty", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision", "Record",
     "RecordQuerySet", "Reliability", "RestorationPledge", "Severity", "SiteName", "Source", "Term",
 ]

@@ -1,0 +1,219 @@
+"""Writing checked rows in bulk, with history, and undoing a whole import.
+
+``write_rows`` takes the results of ``registry.batch.validate_rows`` and writes
+the valid ones in one transaction per chunk: records with ``bulk_create`` (or
+``bulk_update`` for rows that change an existing record, after the same
+version check ``services.record_save`` makes), their many-to-many rows, the
+citation each new claim needs, one history entry per record (who, when, why,
+and the many-to-many values at that moment) and the list of what the import
+touched, so that ``batch_undo`` can take it all back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from registry import services
+from registry.batch import BatchContext, RowResult, assign_slugs, slug_base
+from registry.bulk_insert import insert_instances, insert_rows
+from registry.dates import EDTFField
+from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
+
+WRITE_BATCH_SIZE = 1000
+
+
+class Touched(NamedTuple):
+    """A row of ImportedRecord, before it is written."""
+
+    model: str
+    object_id: int
+    created: bool
+    previous_version: int | None
+    version: int
+
+
+@dataclass
+class WriteOutcome:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message)
+
+
+def _through(model: type[models.Model], name: str):
+    m2m_field = model._meta.get_field(name)
+    through = m2m_field.remote_field.through
+    return through, m2m_field.m2m_field_name() + "_id", m2m_field.m2m_reverse_field_name() + "_id"
+
+
+Links = dict[str, list[tuple[int, int, int]]]  # m2m field → [(link pk, record pk, target pk)]
+
+
+def _write_m2m(model: type[models.Model], rows: list[tuple[int, dict[str, list[int]]]], *,
+               replace: bool) -> Links:
+    """Many-to-many rows of each record; returns them with their keys, for the history."""
+    pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for pk, m2m in rows:
+        for name, ids in m2m.items():
+            pairs[name].extend((pk, target) for target in dict.fromkeys(ids))
+    links: Links = {}
+    for name, values in pairs.items():
+        through, own, other = _through(model, name)
+        if replace:
+            through.objects.filter(**{f"{own}__in": {pk for pk, _m2m in rows if name in _m2m}}).delete()
+        pks = insert_rows(through, [own, other], values, with_pks=True)
+        links[name] = [(link, owner, target) for link, (owner, target) in zip(pks, values, strict=True)]
+    return links
+
+
+def _history_rows(model: type[Record], records: list[models.Model], *, user, reason: str, now,
+                  update: bool) -> tuple[list[str], list[tuple]]:
+    history_model = model.history.model
+    tracked = {field.attname for field in history_model.tracked_fields}
+    extra = {"history_date": now, "history_change_reason": reason or None, "history_type": "~" if update else "+",
+             "history_user_id": getattr(user, "pk", None)}
+    attnames = [field.attname for field in history_model._meta.concrete_fields if not field.primary_key]
+    rows = [tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
+            for record in records]
+    return attnames, rows
+
+
+def _history(model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool,
+             links: Links | None = None) -> None:
+    """One history entry per record, with its many-to-many values, as record_save leaves."""
+    if not records:
+        return
+    history_model = model.history.model
+    attnames, rows = _history_rows(model, records, user=user, reason=reason, now=now, update=update)
+    entries = insert_rows(history_model, attnames, rows, with_pks=True)
+    entry_of = {record.pk: entry for record, entry in zip(records, entries, strict=True)}
+    for m2m_field in getattr(history_model, "_history_m2m_fields", []):
+        through, own, other = _through(model, m2m_field.name)
+        if links is not None:
+            values = links.get(m2m_field.name, [])
+        else:
+            values = list(through.objects.filter(**{f"{own}__in": list(entry_of)}).values_list("pk", own, other))
+        snapshot = getattr(history_model, m2m_field.name).model
+        insert_rows(snapshot, ["id", own, other, "history_id"],
+                    [(link, owner, target, entry_of[owner]) for link, owner, target in values])
+
+
+def _publish_evidence(results: list[RowResult], *, user, reason: str, published: set[int]) -> None:
+    """Draft sources of published new claims are published first, as record_publish does."""
+    wanted = set()
+    for result in results:
+        if result.instance.lifecycle != Lifecycle.PUBLISHED:
+            continue
+        wanted.update(pk for pk in (getattr(result.instance, "source_id", None),
+                                    result.citation.source_id if result.citation else None) if pk)
+    for source in Source.objects.filter(pk__in=wanted - published).exclude(lifecycle=Lifecycle.PUBLISHED):
+        services.record_publish(record=source, user=user, reason=reason)
+    published.update(wanted)
+
+
+def _create(context: BatchContext, results: list[RowResult], *, user, reason: str, now) -> list[Touched]:
+    model = context.spec.model
+    records = [result.instance for result in results]
+    for record in records:
+        record.version = 1
+        if record.lifecycle == Lifecycle.PUBLISHED:
+            record.published_at = now
+    unslugged = [record for record in records if not record.slug]
+    assign_slugs(model, unslugged, [slug_base(record) for record in unslugged])
+    insert_instances(model, records)
+    links = _write_m2m(model, [(result.instance.pk, result.m2m) for result in results], replace=False)
+    _history(model, records, user=user, reason=reason, now=now, update=False, links=links)
+    touched = [Touched(model._meta.label, record.pk, True, None, 1) for record in records]
+    citations = [result.citation for result in results if result.citation is not None]
+    if citations:
+        target = services._citation_field(records[0])
+        for result in results:
+            citation = result.citation
+            setattr(citation, target, result.instance)
+            citation.version, citation.published_at = 1, now if citation.lifecycle == Lifecycle.PUBLISHED else None
+            citation.slug_hint = f"{citation.cited_source_slug}-on-{result.instance.slug}"
+        assign_slugs(Citation, citations, [slug_base(citation) for citation in citations])
+        insert_instances(Citation, citations)
+        _history(Citation, citations, user=user, reason=reason, now=now, update=False, links={})
+        touched += [Touched(Citation._meta.label, citation.pk, True, None, 1) for citation in citations]
+    return touched
+
+
+def _update_fields(model: type[models.Model], changed: set[str]) -> list[str]:
+    names = {"version", "updated_at"}
+    for name in changed:
+        model_field = model._meta.get_field(name)
+        if model_field.many_to_many:
+            continue
+        names.add(model_field.name)
+        if isinstance(model_field, EDTFField):
+            names.update({model_field.lower_field, model_field.upper_field})
+    return sorted(names)
+
+
+def _update(context: BatchContext, results: list[RowResult], outcome: WriteOutcome, *, user, reason: str,
+            now) -> list[Touched]:
+    model = context.spec.model
+    pks = [result.instance.pk for result in results]
+    stored = dict(model._default_manager.select_for_update().filter(pk__in=pks).values_list("pk", "version"))
+    fresh = []
+    for result in results:
+        record = result.instance
+        if stored.get(record.pk) != record.version:
+            outcome.errors.append((result.row, "slug", str(services.StaleVersionError(
+                record=record, expected=record.version, current=stored.get(record.pk, 0)))))
+            continue
+        record.previous_version, record.version, record.updated_at = record.version, record.version + 1, now
+        fresh.append(result)
+    records = [result.instance for result in fresh]
+    changed = {name for result in fresh for name in result.changed}
+    if records and changed:
+        model._default_manager.bulk_update(records, _update_fields(model, changed), batch_size=WRITE_BATCH_SIZE)
+        _write_m2m(model, [(r.instance.pk, {n: ids for n, ids in r.m2m.items() if n in r.changed}) for r in fresh],
+                   replace=True)
+        _history(model, records, user=user, reason=reason, now=now, update=True)
+    for result in fresh:
+        if result.lifecycle and result.lifecycle != result.instance.lifecycle:
+            _transition(result, outcome, user=user, reason=reason)
+    return [Touched(model._meta.label, r.pk, False, r.previous_version, r.version) for r in records]
+
+
+def _transition(result: RowResult, outcome: WriteOutcome, *, user, reason: str) -> None:
+    record = result.instance
+    try:
+        with transaction.atomic():
+            services.record_transition(record=record, to=result.lifecycle, user=user, reason=reason)
+    except ValidationError as error:
+        outcome.errors.extend((result.row, "lifecycle", message) for message in error.messages)
+        record.refresh_from_db(fields=["lifecycle", "version"])
+
+
+def write_rows(*, context: BatchContext, results: list[RowResult], batch: ImportBatch | None, user=None,
+               reason: str = "", published_sources: set[int] | None = None) -> WriteOutcome:
+    """Write the valid rows of one checked chunk, atomically; report rows refused at write time."""
+    outcome = WriteOutcome()
+    creates = [result for result in results if result.action == "create"]
+    updates = [result for result in results if result.action == "update"]
+    now = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A bulk load need not wait for each chunk's WAL flush; a crash loses whole chunks at
+            # most, with their ImportedRecord rows, so the batch still knows what it wrote.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _publish_evidence(creates, user=user, reason=reason, published=published_sources
+                          if published_sources is not None else set())
+        touched = _create(context, creates, user=user, reason=reason, now=now) if creates else []
+        touched += _update(context, updates, outcome, user=user, reason=reason, now=now) if updates else []
+        if batch is not None:
+            insert_rows(ImportedRecord, ["batch_id", "model", "object_id", "created", "previous_version", "version"],
+                        [(batch.pk, *item) for item in touched])
+    outcome.created = len(creates)
+    outcome.updated = sum(1 for item in touched if not item.created)
+    return outcome
+

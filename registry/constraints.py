@@ -1,0 +1,84 @@
+"""A model's check constraints, asked of an unsaved instance without a query when possible.
+
+``CheckConstraint.validate`` sends the condition to the database with the
+instance's values (``SELECT 1 WHERE ...``): one query per constraint and per
+record. The registry's conditions are simple comparisons of a record's own
+fields (``quantity__isnull``, ``latitude__gte``, ``parent=F("pk")``), which
+this module evaluates in Python with the database's three-valued logic: a
+comparison with NULL is unknown, and, as in the database, a constraint fails
+only when its condition is false. Any other condition is asked of the
+database as before, once per distinct set of values (the caller remembers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import F, Q
+
+COMPARISONS = {
+    "exact": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+class Unsupported(Exception):
+    """The condition uses something this evaluator does not read; ask the database."""
+
+
+def _value(instance: models.Model, name: str) -> Any:
+    if name == "pk":
+        return instance.pk
+    return getattr(instance, instance._meta.get_field(name).attname)
+
+
+def _operand(instance: models.Model, value: Any) -> Any:
+    if isinstance(value, F):
+        return _value(instance, value.name)
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "resolve_expression"):
+        raise Unsupported(value)
+    return value
+
+
+def _lookup(instance: models.Model, name: str, value: Any) -> bool | None:
+    field_name, _sep, lookup = name.partition("__")
+    lookup = lookup or "exact"
+    current = _value(instance, field_name)
+    if lookup == "isnull":
+        return (current is None) == bool(value)
+    if lookup not in COMPARISONS:
+        raise Unsupported(name)
+    other = _operand(instance, value)
+    if current is None or other is None:
+        return None
+    return COMPARISONS[lookup](current, other)
+
+
+def evaluate(condition: Q, instance: models.Model) -> bool | None:
+    """True, False, or None (unknown) for ``condition`` on ``instance``'s values."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            results.append(evaluate(child, instance))
+        else:
+            results.append(_lookup(instance, *child))
+    if condition.connector == Q.AND:
+        result = False if False in results else (None if None in results else True)
+    else:
+        result = True if True in results else (None if None in results else False)
+    if condition.negated and result is not None:
+        result = not result
+    return result
+
+
+def check_in_python(constraint: models.CheckConstraint, instance: models.Model) -> list[str]:
+    """The constraint's error messages for ``instance`` (none when it holds); may raise Unsupported."""
+    if evaluate(constraint.condition, instance) is False:
+        return [str(constraint.get_violation_error_message())]
+    return []

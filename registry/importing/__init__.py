@@ -1,0 +1,1 @@
+"""Spreadsheet imports and exports: columns, files, templates and the background steps."""
