@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from registry import caching
 from registry.models import (
     APIKey, Attribution, Citation, DamageEvent, DamageReport, Intervention, Lifecycle,
     PartnerInstitution, PledgeStatusChange, Record, RestorationPledge, Source,
@@ -102,6 +103,8 @@ def record_save(
         record.save()
         for name, values in (m2m or {}).items():
             getattr(record, name).set(values)
+        if record.lifecycle == Lifecycle.PUBLISHED:
+            caching.changed()
     return record
 
 
@@ -167,6 +170,7 @@ def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
 
 
 def _set_lifecycle(record: Record, to: str, *, user, reason: str) -> None:
+    caching.changed()  # in or out of public view
     record.lifecycle = to
     if to == Lifecycle.PUBLISHED and record.published_at is None:
         record.published_at = timezone.now()
@@ -333,6 +337,7 @@ def history_save(*, instance: models.Model, user=None, reason: str = "") -> mode
         instance.full_clean()
         _mark_history(instance, user=user, reason=reason)
         instance.save()
+        caching.changed()
     return instance
 
 

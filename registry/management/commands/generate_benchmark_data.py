@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from registry import caching
 from registry.dates import edtf_bounds
 from registry.models import (
     Actor, Citation, DamageReport, HeritageSite, Lifecycle, Severity, Source, Term,
@@ -102,6 +103,7 @@ class Command(BaseCommand):
         self.stdout.write("Analysing tables for the query planner…")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+        caching.changed()
         self.stdout.write(
             f"Created {len(site_ids)} sites and {reports} damage reports in "
             f"{time.perf_counter() - started:.1f} s."
