@@ -1,114 +1,189 @@
-"""Benchmarks: time public pages and API endpoints over the benchmark data.
+"""Benchmark: pages and API under gunicorn, measured with wrk beside two references.
 
-Run ``make bench`` (or ``manage.py generate_benchmark_data`` then this
-script). Prints, per request: median and slowest time over several runs, the
-number of SQL queries, and for downloads the peak Python memory while the
-response streams. Figures depend on the machine; compare runs on one machine.
+Run ``make bench`` (or ``manage.py generate_benchmark_data --reports N`` then
+this script) against a scratch database named by ``DATABASE_URL``. It starts
+gunicorn with 2 sync workers and ``benchmarks.settings`` (the project plus the
+reference endpoints of ``benchmarks/references.py``), then loads every
+candidate with wrk at 2 connections, candidates interleaved over several
+rounds so that a busy neighbour slows them all alike. It prints, and writes
+to ``docs/performance.md``: p50, p95, requests per second, SQL queries per
+request, the ratios that count, worker memory, API POST throughput and the
+export rate. Raw figures go to ``benchmarks/results/<label>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import re
+import secrets
 import statistics
 import sys
 import time
-import tracemalloc
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heritage.settings")
-os.environ.setdefault("HERITAGE_TESTING", "1")  # plain static storage, no SECRET_KEY needed
 
-import django  # noqa: E402
+from benchmarks import load, report  # noqa: E402
 
-django.setup()
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+    "HERITAGE_TESTING": "1",  # plain static storage: no collectstatic needed
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # Throttling stays on (its cost is part of a request) but never refuses the load.
+    "API_ANON_RATE": "100000/second",
+    "API_USER_RATE": "100000/second",
+    "LOG_LEVEL": "WARNING",
+}
+POST_BODY = json.dumps({
+    "title": "Benchmark submission %d-%d-%d", "source": "bench-source-1", "sites": ["bench-site-5"],
+    "occurred": "2015-08~", "severity": "severe",
+    "citations": [{"source": "bench-source-1", "quote": "was damaged"},
+                  {"source": "bench-source-2", "quote": "reported destroyed"}],
+})
 
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from registry.models import DamageReport, HeritageSite  # noqa: E402
+def candidates(report_slug: str, busiest_site: str) -> list[tuple[str, str]]:
+    return [
+        ("raw SQL list", "/bench/raw/damage-reports/"),
+        ("untuned DRF list", "/bench/untuned/damage-reports/?page_size=50"),
+        ("API list", "/api/v1/damage-reports/?page_size=50"),
+        ("raw SQL detail", f"/bench/raw/damage-reports/{report_slug}/"),
+        ("API detail", f"/api/v1/damage-reports/{report_slug}/"),
+        ("API list, severity filter", "/api/v1/damage-reports/?severity=destroyed&page_size=50"),
+        ("API list, by date", "/api/v1/damage-reports/?ordering=-date&page_size=50"),
+        ("API list, search", "/api/v1/damage-reports/?q=report%2099999&page_size=50"),
+        ("API sites", "/api/v1/sites/?page_size=50"),
+        ("home page", "/"),
+        ("report list page", "/reports/"),
+        ("report list, severity", "/reports/?severity=destroyed"),
+        ("report list, by date", "/reports/?ordering=-date"),
+        ("report list, search", "/reports/?q=report%2099999"),
+        ("report page", f"/reports/{report_slug}/"),
+        ("site list page", "/sites/"),
+        ("busiest site page", f"/sites/{busiest_site}/"),
+        ("pledge tracker", "/pledges/tracker/"),
+        ("map", "/map/"),
+    ]
 
-NEXT_LINK = re.compile(r'<a[^>]+rel="next"[^>]+href="([^"]+)"|<a[^>]+href="([^"]+)"[^>]+rel="next"')
+
+def setup_django() -> None:
+    os.environ.update(SERVER_ENV)
+    import django
+
+    django.setup()
 
 
-def measure(client: Client, url: str, runs: int) -> dict:
-    timings, queries, status, body = [], 0, None, b""
-    for _ in range(runs):
-        reset_queries()
+def dataset() -> dict:
+    from django.db import connection
+
+    from registry.models import DamageReport, HeritageSite
+
+    busiest = HeritageSite.objects.filter(slug="bench-site-0").first() or HeritageSite.objects.first()
+    report_row = DamageReport.objects.published().order_by("-updated_at", "-pk").first()
+    if busiest is None or report_row is None:
+        sys.exit("No published data: run manage.py generate_benchmark_data first.")
+    return {
+        "vendor": connection.vendor,
+        "reports": DamageReport.objects.published().count(),
+        "sites": HeritageSite.objects.published().count(),
+        "busiest_site": busiest.slug,
+        "busiest_site_reports": DamageReport.objects.published().for_site(busiest).count(),
+        "report": report_row.slug,
+    }
+
+
+def query_counts(paths: list[str]) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client, counts = Client(HTTP_HOST="localhost"), {}
+    for path in paths:
+        client.get(path)  # warm caches of the process (content types, translations)
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-            timings.append((time.perf_counter() - started) * 1000)
-        queries, status = len(captured), response.status_code
-    return {"url": url, "status": status, "median_ms": statistics.median(timings), "max_ms": max(timings),
-            "queries": queries, "bytes": len(body), "body": body}
+            response = client.get(path)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        counts[path] = len(captured)
+    return counts
 
 
-def measure_memory(client: Client, url: str) -> dict:
-    tracemalloc.start()
-    started = time.perf_counter()
-    response = client.get(url)
-    size = sum(len(chunk) for chunk in response.streaming_content) if response.streaming else len(response.content)
-    elapsed = (time.perf_counter() - started) * 1000
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return {"url": url, "status": response.status_code, "ms": elapsed, "bytes": size, "peak_mib": peak / 2**20}
+def partner_key() -> str:
+    from registry import services
+
+    name = f"Benchmark partner {secrets.token_hex(3)}"
+    partner = services.partner_create(name=name)
+    return services.api_key_create(institution=partner, label="benchmark")[1]
 
 
-def next_page(body: bytes) -> str | None:
-    match = NEXT_LINK.search(body.decode("utf-8", "replace"))
-    return (match.group(1) or match.group(2)).replace("&amp;", "&") if match else None
+def download(url: str) -> dict:
+    started, size, lines = time.perf_counter(), 0, 0
+    with urllib.request.urlopen(url, timeout=3600) as response:
+        status = response.status
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    return {"url": url, "status": status, "bytes": size, "lines": lines, "seconds": seconds}
+
+
+def measure(base: str, master, plan: list[tuple[str, str]], *, rounds: int, seconds: float) -> dict:
+    samples: dict[str, list[dict]] = {name: [] for name, _ in plan}
+    peak_rss = 0.0
+    for number in range(rounds):
+        for name, path in plan:
+            samples[name].append(load.wrk(base + path, seconds=seconds))
+            peak_rss = max([peak_rss, *load.worker_rss_mib(master)])
+        print(f"  round {number + 1}/{rounds} done (load average {load.load_average()})", flush=True)
+    rows = {}
+    for name, path in plan:
+        runs = samples[name]
+        rows[name] = {
+            "path": path,
+            "p50": statistics.median(run["p50"] for run in runs),
+            "p95": statistics.median(run["p95"] for run in runs),
+            "rps": statistics.median(run["rps"] for run in runs),
+            "failed": sum(run["bad_status"] + run["errors"] for run in runs),
+            "requests": sum(run["requests"] for run in runs),
+        }
+    return {"rows": rows, "peak_rss_mib": peak_rss}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--pages", type=int, default=20, help="how many 'next' links to follow")
+    parser.add_argument("--seconds", type=float, default=4, help="wrk duration per candidate and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--label", help="name of this run in docs/performance.md (default: the data size)")
+    parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--only", help="comma-separated candidate names to run")
     args = parser.parse_args()
 
-    reports = DamageReport.objects.published().count()
-    site = HeritageSite.objects.published().order_by("pk").first()
-    print(f"Database: {connection.vendor}; {reports} published damage reports")
-    # The default test host, "testserver", is not in ALLOWED_HOSTS outside the test runner.
-    client = Client(HTTP_HOST="localhost")
-    failures = []
-    urls = [
-        "/", "/reports/", "/reports/?severity=destroyed", "/reports/?date_from=2015-08&date_to=2015-09",
-        "/reports/?q=report%20999999", "/reports/?ordering=-date", "/sites/", "/pledges/tracker/", "/map/",
-        "/api/v1/damage-reports/", "/api/v1/damage-reports/?severity=destroyed", "/api/v1/sites/",
-    ]
-    if site:
-        urls.append(site.get_absolute_url())
-    print(f"{'request':60} {'status':>6} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-    for url in urls:
-        row = measure(client, url, args.runs)
-        print(f"{url:60} {row['status']:>6} {row['median_ms']:>10.1f} {row['max_ms']:>8.1f} {row['queries']:>8}")
-        if row["status"] != 200:
-            failures.append(url)
-
-    url, deepest = "/reports/", None
-    for _ in range(args.pages):
-        row = measure(client, url, 1)
-        link = next_page(row["body"])
-        if not link:
-            break
-        url = link if link.startswith("/") else "/reports/" + link
-        deepest = row
-    if deepest:
-        print(f"after following {args.pages} 'next' links: {deepest['median_ms']:.1f} ms, {deepest['queries']} queries")
-
-    for url in ["/reports/export.csv", "/sites/export.geojson"]:
-        row = measure_memory(client, url)
-        if row["status"] != 200:
-            failures.append(url)
-        print(f"download {url}: status {row['status']}, {row['bytes'] / 2**20:.1f} MiB in {row['ms']:.0f} ms, "
-              f"peak Python memory {row['peak_mib']:.1f} MiB")
-    if failures:
-        sys.exit(f"Not answered with 200: {', '.join(failures)}")
+    setup_django()
+    data = dataset()
+    label = args.label or f"{data['vendor']}, {data['reports']:,} reports"
+    plan = candidates(data["report"], data["busiest_site"])
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",")}
+        plan = [row for row in plan if row[0] in wanted]
+    print(f"{label}; {load.machine()}; load average {load.load_average()}", flush=True)
+    counts = query_counts([path for _, path in plan])
+    env = {**os.environ, **SERVER_ENV, "BENCH_API_KEY": partner_key(), "BENCH_POST_BODY": POST_BODY}
+    load_before = load.load_average()
+    with load.gunicorn(env) as (base, master):
+        result = measure(base, master, plan, rounds=args.rounds, seconds=args.seconds)
+        post = load.wrk(base + "/api/v1/damage-reports/", seconds=max(args.seconds, 5),
+                        script=load.POST_LUA, env=env)
+        exports = [] if args.skip_exports else [
+            download(base + "/reports/export.csv"), download(base + "/sites/export.geojson")]
+        result["peak_rss_mib"] = max([result["peak_rss_mib"], *load.worker_rss_mib(master)])
+    result.update(label=label, data=data, machine=load.machine(), load_before=load_before,
+                  load_after=load.load_average(), queries=counts, post=post, exports=exports,
+                  seconds=args.seconds, rounds=args.rounds, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    report.save(result)
+    print(report.section(result))
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "registry.middleware.PrivateCacheMiddleware",
+    "registry.caching.AnonymousCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -150,10 +151,10 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: per-process memory unless REDIS_URL points at a shared Redis (needed for
-# API throttling to be accurate across several server processes).
+# Cache: per-process memory unless REDIS_URL (or CACHE_URL) points at a shared Redis
+# (needed for API throttling to be accurate across several server processes).
 
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_URL = (os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL") or "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -168,6 +169,13 @@ else:
             "LOCATION": "heritage-registry",
         }
     }
+
+# Anonymous pages and API answers, and the API's serialized records, are served from
+# the cache until any public record changes (registry/caching.py). Only a shared cache
+# sees a change made through another process, so both are off without REDIS_URL.
+PAGE_CACHE_SECONDS = get_int_from_env("PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
+REPRESENTATION_CACHE = get_bool_from_env("REPRESENTATION_CACHE", bool(REDIS_URL))
+REPRESENTATION_CACHE_SECONDS = get_int_from_env("REPRESENTATION_CACHE_SECONDS", 86400)
 
 # Authentication
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 
-from registry import workflow
+from registry import caching, workflow
 from registry.models import (
     Actor,
     APIKey,
@@ -139,6 +139,8 @@ def record_save(
         if created and record.lifecycle != Lifecycle.DRAFT:
             _log_move(record, from_state=Lifecycle.DRAFT, user=user, reason=reason,
                       partner=record.submitted_by if record.lifecycle == Lifecycle.IN_REVIEW else None)
+        if record.lifecycle == Lifecycle.PUBLISHED:
+            caching.changed()
     return record
 
 
@@ -229,10 +231,12 @@ def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
     _set_lifecycle(source, Lifecycle.PUBLISHED, user=user, reason=reason)
 
 
-def _set_lifecycle(record: Record, to: str, *, user: Editor, reason: str, partner: PartnerInstitution | None = None,
+def _set_lifecycle(
+    record: Record, to: str, *, user: Editor, reason: str, partner: PartnerInstitution | None = None,
     public_note: str = "",
 ) -> None:
     """Store the move on a row the caller has locked, and log who made it and why."""
+    caching.changed()  # in or out of public view
     from_state = record.lifecycle
     record.lifecycle = to
     if to == Lifecycle.PUBLISHED and record.published_at is None:
@@ -472,6 +476,7 @@ def history_save(*, instance: models.Model, user: Editor = None, reason: str = "
         instance.full_clean()
         _mark_history(instance, user=user, reason=reason)
         instance.save()
+        caching.changed()
     return instance
 
 

@@ -36,3 +36,16 @@ def screenshot_dir():
         path = BASE_DIR / path
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Each test starts with an empty cache, and with the caches of anonymous answers
+    off (tests of caching turn them on): rows made by factories, not through the
+    services, do not raise the cache generation, and SQLite reuses primary keys."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.REPRESENTATION_CACHE = False
+    cache.clear()
+    yield

@@ -13,7 +13,6 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from registry import services
@@ -22,7 +21,7 @@ from registry.selectors.history import public_history
 from registry.workflow import MoveRefused
 
 from .access import AUTHENTICATION_CLASSES, RegistryPermission, is_curator, partner_of, reader_of, visible
-from . import linked_art
+from . import linked_art, representations
 from .conditional import VARY, make_etag, newest_change, not_modified, set_validators
 from .errors import JSONErrorsMixin, PayloadTooLarge
 from .pagination import RecordCursorPagination
@@ -52,6 +51,14 @@ class StrictFilterBackend(DjangoFilterBackend):
     """
 
     BOOLEAN_VALUES = ("", "true", "false")
+    # Parameters that are not filters: without any other, the FilterSet (whose
+    # construction deep-copies every filter and form field) would change nothing.
+    NOT_FILTERS = frozenset({"cursor", "page_size", "format"})
+
+    def filter_queryset(self, request, queryset, view):
+        if self.NOT_FILTERS.issuperset(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -84,7 +91,7 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     pagination_class = RecordCursorPagination
     # ``q`` (search) and ``ordering`` are filters of the shared FilterSets.
     filter_backends = [StrictFilterBackend]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [representations.ORJSONRenderer, CSVRenderer]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     schema = RegistryAutoSchema()
     conditional = True  # lists and details answer 304 (see conditional.py)
@@ -100,8 +107,9 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         return [*self.prefetch, citations_prefetch(self.request)] if self.claim else list(self.prefetch)
 
     def get_queryset(self):
-        queryset = (self.model._default_manager.select_related("submitted_by", *self.select)
-                    .prefetch_related(*self.get_prefetches()))
+        queryset = self.model._default_manager.select_related("submitted_by", *self.select)
+        if getattr(self, "queryset_prefetches", True):
+            queryset = queryset.prefetch_related(*self.get_prefetches())
         if self.request.method in SAFE_METHODS:
             return visible(queryset, self.request)
         # Writes see every row, so that touching another partner's draft is
@@ -129,26 +137,28 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         # The page's rows come first, without their related records: the
         # validators need only their own columns, and a 304 needs nothing more.
         queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(representations.page_queryset(self, queryset))
         rows = [(row.pk, row.version, row.updated_at) for row in page]
         etag = make_etag(request, self.model._meta.label, rows, self.paginator.has_next,
                          self.paginator.has_previous, request.get_full_path())
         last_modified = newest_change(self.model, page)
         if not_modified(request, etag, last_modified):
             return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, last_modified)
-        prefetch_related_objects(page, *self.get_prefetches())
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(representations.serialized(self, list(page), complete=False))
         return set_validators(response, etag, last_modified)
 
     def retrieve(self, request, *args, **kwargs):
+        # Related records are read only when the record's representation is not in the cache.
+        self.queryset_prefetches = False
         record = self.get_object()
         etag = make_etag(request, self.model._meta.label, record.slug, record.version, record.updated_at)
         if not_modified(request, etag, record.updated_at):
             return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, record.updated_at)
         if request.accepted_renderer.format == JSONLDRenderer.format:
+            prefetch_related_objects([record], *self.get_prefetches())
             data = getattr(linked_art, self.linked_art)(record)
         else:
-            data = self.get_serializer(record).data
+            data = representations.serialized(self, [record])[0]
         return set_validators(Response(data), etag, record.updated_at)
 
     def reread(self, record):

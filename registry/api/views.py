@@ -21,6 +21,7 @@ from .base import RecordViewSet, StrictFilterBackend, citations_prefetch, split_
 from .errors import JSONErrorsMixin
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, GeoJSONRenderer
+from .representations import ORJSONRenderer
 from . import serializers as s
 from .schema import RegistryAutoSchema, CITATION_EXAMPLES, REPORT_EXAMPLES, SITE_EXAMPLE, SOURCE_EXAMPLES, STATUS_EXAMPLES
 
@@ -36,7 +37,7 @@ class SiteViewSet(RecordViewSet):
     filterset_class = registry_filters.HeritageSiteFilter
     select = ("kind", "parent")
     prefetch = (NAMES, "designations__kind", "identifiers")
-    renderer_classes = [JSONRenderer, CSVRenderer, GeoJSONRenderer]
+    renderer_classes = [ORJSONRenderer, CSVRenderer, GeoJSONRenderer]
     linked_art = "site_to_linked_art"
 
 

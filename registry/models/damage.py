@@ -170,6 +170,8 @@ class DamageReport(DamageDescription, Quantified, Record):
             # home page and in the feed: both read a page from the top of one of these.
             models.Index(fields=["lifecycle", "occurred_lower", "id"], name="report_life_occ_idx"),
             models.Index(fields=["lifecycle", "published_at", "id"], name="report_life_pub_idx"),
+            # The API's default order, newest change first, primary key breaking ties.
+            models.Index(fields=["lifecycle", "-updated_at", "-id"], name="report_life_upd_id_idx"),
         ]
         constraints = [
             *Quantified.quantity_constraints("report"),
