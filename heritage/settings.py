@@ -340,6 +340,9 @@ SPECTACULAR_SETTINGS = {
     # Reports' certainty and sites' location certainty share one scale, so one name.
     "ENUM_NAME_OVERRIDES": {
         "CertaintyEnum": "registry.models.base.Certainty",
+        "SeverityEnum": "registry.models.base.Severity",
+        "ExtentEnum": "registry.models.base.Extent",
+        "LifecycleEnum": "registry.models.base.Lifecycle",
     },
 }
 

@@ -76,7 +76,7 @@ def _history_rows(model: type[Record], records: list[models.Model], *, user, rea
     history_model = model.history.model
     tracked = {field.attname for field in history_model.tracked_fields}
     extra = {"history_date": now, "history_change_reason": reason or None, "history_type": "~" if update else "+",
-             "history_user_id": getattr(user, "pk", None)}
+             "history_user_id": getattr(user, "pk", None), "history_public_note": ""}
     attnames = [field.attname for field in history_model._meta.concrete_fields if not field.primary_key]
     rows = [tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
             for record in records]

@@ -44,7 +44,8 @@ def test_partner_uploads_an_image_that_waits_for_review(partner_a, api, curator,
 
     assert api.get(MEDIA).json()["results"] == []  # not public yet
     assert [row["slug"] for row in partner_a.client.get(MEDIA).json()["results"]] == [item.slug]
-    published = curator.post(f"{MEDIA}{item.slug}/transition/", {"to": "published"}, format="json")
+    published = curator.post(f"{MEDIA}{item.slug}/transition/", {"to": "published", "version": item.version},
+                             format="json")
     assert published.status_code == 200, published.content
     listed = api.get(MEDIA, {"site": "palmyra"}).json()["results"]
     assert [row["slug"] for row in listed] == [item.slug] and "file" not in listed[0]

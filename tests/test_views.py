@@ -532,15 +532,15 @@ def _many_reports(count: int):
 # Home: five counts, then the latest reports with their sites: dated ones, and
 # undated ones when too few are dated (two queries each at most).
 QUERY_BOUNDS = [
-    ("registry:home", None, 9), ("registry:map", None, 2), ("registry:pledge-tracker", None, 8),
+    ("registry:home", None, 9), ("registry:map", None, 2), ("registry:pledge-tracker", None, 9),
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
     # Detail pages of records that can have images: one more for them (registry.models.media.public_gallery).
-    ("registry:site-detail", "site", 27), ("registry:event-detail", "event", 13),
-    ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 9),
-    ("registry:report-detail", "report", 12), ("registry:artefact-detail", "artefact", 21),
-    ("registry:actor-detail", "actor", 18), ("registry:intervention-detail", "intervention", 7),
+    ("registry:site-detail", "site", 37), ("registry:event-detail", "event", 17),
+    ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 10),
+    ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 28),
+    ("registry:actor-detail", "actor", 19), ("registry:intervention-detail", "intervention", 7),
 ]
 
 

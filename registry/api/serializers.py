@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from registry.models import (
     Actor, Artefact, Attribution, Citation, ClaimStatus, DamageEvent, DamageReport, HeritageSite,
-    Intervention, PledgeStatusChange, RestorationPledge, Source, Term,
+    Intervention, PledgeParty, PledgeStatusChange, RestorationPledge, Source, Term,
 )
 from registry.models.sources import CITATION_TARGETS
 
@@ -328,12 +328,16 @@ class StatusHistorySerializer(PledgeStatusChangeSerializer):
         read_only_fields = fields
 
 
-class PledgePartySerializer(serializers.Serializer):
+class PledgePartySerializer(serializers.ModelSerializer):
     actor = RecordSlugField(Actor, read_only=True)
     role = serializers.CharField(read_only=True, help_text="pledger, funder or implementer.")
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True,
                                       help_text="This party's share, in the pledge's currency.")
     note = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = PledgeParty
+        fields = ["actor", "role", "amount", "note"]
 
 
 class PledgeSerializer(ClaimSerializer):
