@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
 from registry import services
-from registry.models import Lifecycle, MediaItem
+from registry.models import Lifecycle, MediaItem, MediaPair
+from tests import factories as f
 
 # Where the test camera claims to have stood: somewhere near Palmyra.
 GPS_LATITUDE = (34.0, 33.0, 45.21)
@@ -96,3 +97,17 @@ def make_image(target, *, data: bytes | None = None, lifecycle: str = Lifecycle.
 
 def stored_files(root) -> list:
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def media_item(lifecycle: str = Lifecycle.PUBLISHED, **fields) -> MediaItem:
+    """An image of a new site, for tests that need any image."""
+    target = fields.pop("target", None) or f.HeritageSiteFactory()
+    return make_image(target, lifecycle=lifecycle, **fields)
+
+
+def media_pair(lifecycle: str = Lifecycle.PUBLISHED, **fields) -> MediaPair:
+    """A pair of two published images of a new site, 2014 and 2016."""
+    site = f.HeritageSiteFactory()
+    pair = MediaPair(title=fields.pop("title", "North gate, 2014 and 2016"), lifecycle=lifecycle,
+                     before=make_image(site, taken="2014"), after=make_image(site, taken="2016"), **fields)
+    return services.record_save(record=pair)
