@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -11,8 +16,8 @@ from PIL import ExifTags, Image
 
 from heritage.storage import media_storage
 from registry import services
-from registry.models import Lifecycle, MediaItem, MediaPair
 from registry.licences import canonical_licence
+from registry.models import Lifecycle, MediaItem, MediaPair
 from tests import factories as f
 from tests.media_fixtures import (  # noqa: F401
     image_fields,
@@ -26,6 +31,7 @@ from tests.media_fixtures import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db
+BASE_DIR = Path(__file__).resolve().parent.parent
 media_upload = services.media_services.media_upload
 
 
@@ -272,3 +278,50 @@ def test_media_storage_url():
     for bad in ("ftp://x", "s3://key:secret@bucket", "s3://bucket?colour=red", "s3://"):
         with pytest.raises(ImproperlyConfigured):
             media_storage(bad)
+
+
+MEDIA_SETTINGS = """
+import json
+import django
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+django.setup()
+print(json.dumps({"default": settings.STORAGES["default"], "serve": settings.MEDIA_SERVE,
+                  "class": type(default_storage._setup() or default_storage._wrapped).__name__,
+                  "limit": settings.MEDIA_UPLOAD_MAX_BYTES}))
+"""
+
+
+def load_media_settings(**env):
+    """The settings as a server would load them: in a new interpreter, from the environment."""
+    variables = {key: value for key, value in os.environ.items() if not key.startswith("MEDIA_")}
+    variables |= {"DJANGO_SETTINGS_MODULE": "heritage.settings", "DEBUG": "1", **env}
+    return subprocess.run(
+        [sys.executable, "-c", MEDIA_SETTINGS],
+        env=variables,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_settings_pick_s3_storage_from_the_environment():
+    result = load_media_settings(
+        MEDIA_STORAGE_URL="s3://heritage-media/img?region_name=eu-west-1",
+        MEDIA_UPLOAD_MAX_BYTES="5000000",
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert loaded["default"]["OPTIONS"]["bucket_name"] == "heritage-media"
+    assert (
+        loaded["class"] == "S3Storage" and loaded["serve"] is False and loaded["limit"] == 5_000_000
+    )
+
+
+def test_settings_refuse_a_bad_storage_url():
+    result = load_media_settings(MEDIA_STORAGE_URL="s3://key:secret@heritage-media")
+    assert result.returncode != 0
+    assert "put credentials in AWS_ACCESS_KEY_ID" in result.stderr
