@@ -20,8 +20,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-S3_TEXT_OPTIONS = {"endpoint_url", "region_name", "custom_domain", "addressing_style", "signature_version",
-                   "default_acl"}
+S3_TEXT_OPTIONS = {
+    "endpoint_url",
+    "region_name",
+    "custom_domain",
+    "addressing_style",
+    "signature_version",
+    "default_acl",
+}
 S3_BOOLEAN_OPTIONS = {"querystring_auth"}
 
 
@@ -42,17 +48,31 @@ def media_storage(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "file":
         if not parts.path:
-            raise ImproperlyConfigured("MEDIA_STORAGE_URL: a file:// URL needs a path, e.g. file:///srv/media")
-        return {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": unquote(parts.path)}}
+            raise ImproperlyConfigured(
+                "MEDIA_STORAGE_URL: a file:// URL needs a path, e.g. file:///srv/media"
+            )
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": unquote(parts.path)},
+        }
     if parts.scheme != "s3":
-        raise ImproperlyConfigured(f"MEDIA_STORAGE_URL: unknown scheme {parts.scheme!r}; use file:// or s3://")
+        raise ImproperlyConfigured(
+            f"MEDIA_STORAGE_URL: unknown scheme {parts.scheme!r}; use file:// or s3://"
+        )
     if not parts.hostname:
-        raise ImproperlyConfigured("MEDIA_STORAGE_URL: an s3:// URL needs a bucket, e.g. s3://heritage-media")
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL: an s3:// URL needs a bucket, e.g. s3://heritage-media"
+        )
     if parts.username or parts.password:
-        raise ImproperlyConfigured("MEDIA_STORAGE_URL: put credentials in AWS_ACCESS_KEY_ID and "
-                                   "AWS_SECRET_ACCESS_KEY, not in the URL")
-    options: dict = {"bucket_name": parts.hostname, "location": parts.path.strip("/"), "file_overwrite": False}
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL: put credentials in AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, not in the URL"
+        )
+    options: dict = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        "file_overwrite": False,
+    }
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name in S3_TEXT_OPTIONS:
             options[name] = value
@@ -60,7 +80,9 @@ def media_storage(url: str) -> dict:
             options[name] = _boolean(name, value)
         else:
             known = ", ".join(sorted(S3_TEXT_OPTIONS | S3_BOOLEAN_OPTIONS))
-            raise ImproperlyConfigured(f"MEDIA_STORAGE_URL: unknown option {name!r}; known: {known}")
+            raise ImproperlyConfigured(
+                f"MEDIA_STORAGE_URL: unknown option {name!r}; known: {known}"
+            )
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 

@@ -60,15 +60,23 @@ def read_upload(upload, *, field: str = "file") -> bytes:
     limit = settings.MEDIA_UPLOAD_MAX_BYTES
     declared = getattr(upload, "size", None)
     if declared is not None and declared > limit:
-        raise _error(_("The file is %(size)s; the largest accepted is %(limit)s.") % {
-            "size": _megabytes(declared), "limit": _megabytes(limit)}, "too_large", field)
+        raise _error(
+            _("The file is %(size)s; the largest accepted is %(limit)s.")
+            % {"size": _megabytes(declared), "limit": _megabytes(limit)},
+            "too_large",
+            field,
+        )
     upload.seek(0)
     buffer = io.BytesIO()
     while chunk := upload.read(READ_CHUNK):
         buffer.write(chunk)
         if buffer.tell() > limit:
-            raise _error(_("The file is larger than %(limit)s, the largest accepted.") % {
-                "limit": _megabytes(limit)}, "too_large", field)
+            raise _error(
+                _("The file is larger than %(limit)s, the largest accepted.")
+                % {"limit": _megabytes(limit)},
+                "too_large",
+                field,
+            )
     data = buffer.getvalue()
     if not data:
         raise _error(_("The file is empty."), "empty", field)
@@ -86,17 +94,37 @@ def _open_checked(data: bytes, *, field: str) -> Image.Image:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         width = height = None  # Pillow's own guard fired first: refused below as too large
     except (UnidentifiedImageError, OSError):
-        raise _error(_("The file is not an image in a format the registry accepts (%(formats)s), "
-                       "whatever its name says.") % {"formats": accepted}, "invalid_type", field) from None
+        raise _error(
+            _(
+                "The file is not an image in a format the registry accepts (%(formats)s), "
+                "whatever its name says."
+            )
+            % {"formats": accepted},
+            "invalid_type",
+            field,
+        ) from None
     if width is None:
-        raise _error(_("The image has more than %(limit).0f megapixels, the largest accepted; it may be a "
-                       "decompression bomb.") % {"limit": limit / 1e6}, "too_many_pixels", field)
+        raise _error(
+            _(
+                "The image has more than %(limit).0f megapixels, the largest accepted; it may be a "
+                "decompression bomb."
+            )
+            % {"limit": limit / 1e6},
+            "too_many_pixels",
+            field,
+        )
     if width * height > limit:
-        raise _error(_("The image is %(width)d × %(height)d pixels (%(mp).0f megapixels); the largest accepted "
-                       "is %(limit).0f megapixels. Such a file may be a decompression bomb; if it is a real "
-                       "image, scale it down first.") % {
-            "width": width, "height": height, "mp": width * height / 1e6, "limit": limit / 1e6},
-            "too_many_pixels", field)
+        raise _error(
+            _(
+                "The image is %(width)d × %(height)d pixels (%(mp).0f megapixels); "
+                "the largest accepted is %(limit).0f megapixels. Such a file may be a "
+                "decompression bomb; if it is a real "
+                "image, scale it down first."
+            )
+            % {"width": width, "height": height, "mp": width * height / 1e6, "limit": limit / 1e6},
+            "too_many_pixels",
+            field,
+        )
     return image
 
 
@@ -107,8 +135,12 @@ def _decoded(image: Image.Image, *, field: str) -> Image.Image:
         image.load()
         upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _error(_("The image is damaged or truncated and cannot be read."), "damaged", field) from None
-    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
+        raise _error(
+            _("The image is damaged or truncated and cannot be read."), "damaged", field
+        ) from None
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
+        upright.mode == "P" and "transparency" in upright.info
+    )
     converted = upright.convert("RGBA" if has_alpha else "RGB")
     # A new image from the raw pixels alone: nothing of the upload's ``info``
     # (EXIF, XMP, comments, ICC profile, PNG text) can reach an encoder.
@@ -132,7 +164,7 @@ def _encode(pixels: Image.Image, *, max_side: int | None, quality: int) -> Copy:
 
 
 def process_upload(upload, *, field: str = "file") -> ProcessedImage:
-    """Check ``upload`` and return the three copies to store; raise ValidationError naming ``field``."""
+    """Check ``upload``; return the copies to store, or raise ValidationError naming ``field``."""
     data = read_upload(upload, field=field)
     image = _open_checked(data, field=field)
     original_format = image.format

@@ -23,19 +23,33 @@ from registry.models import Lifecycle, MediaItem, PartnerInstitution, Record
 from registry.models.media import _target_field
 
 FILE_FIELDS = ("image", "web_image", "thumbnail")
-COPY_FIELDS = (*FILE_FIELDS, "content_type", "width", "height", "web_width", "web_height",
-               "thumbnail_width", "thumbnail_height", "original_sha256")
+COPY_FIELDS = (
+    *FILE_FIELDS,
+    "content_type",
+    "width",
+    "height",
+    "web_width",
+    "web_height",
+    "thumbnail_width",
+    "thumbnail_height",
+    "original_sha256",
+)
 
 
 def _store(processed: images.ProcessedImage) -> dict[str, str]:
     """Save the three copies under a random folder; return their storage names by field."""
     folder = f"images/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-    copies = {"image": ("full", processed.full), "web_image": ("web", processed.web),
-              "thumbnail": ("thumb", processed.thumbnail)}
+    copies = {
+        "image": ("full", processed.full),
+        "web_image": ("web", processed.web),
+        "thumbnail": ("thumb", processed.thumbnail),
+    }
     stored: dict[str, str] = {}
     try:
         for field, (stem, copy) in copies.items():
-            stored[field] = default_storage.save(f"{folder}/{stem}.{copy.extension}", ContentFile(copy.data))
+            stored[field] = default_storage.save(
+                f"{folder}/{stem}.{copy.extension}", ContentFile(copy.data)
+            )
     except Exception:
         _discard(stored.values())
         raise
@@ -49,16 +63,26 @@ def _discard(names) -> None:
 
 def _copy_fields(processed: images.ProcessedImage) -> dict[str, Any]:
     return {
-        "content_type": processed.full.content_type, "width": processed.full.width,
-        "height": processed.full.height, "web_width": processed.web.width, "web_height": processed.web.height,
-        "thumbnail_width": processed.thumbnail.width, "thumbnail_height": processed.thumbnail.height,
+        "content_type": processed.full.content_type,
+        "width": processed.full.width,
+        "height": processed.full.height,
+        "web_width": processed.web.width,
+        "web_height": processed.web.height,
+        "thumbnail_width": processed.thumbnail.width,
+        "thumbnail_height": processed.thumbnail.height,
         "original_sha256": processed.original_sha256,
     }
 
 
 def media_upload(
-    *, file, fields: Mapping[str, Any], target: Record, user=None, reason: str = "",
-    submitted_by: PartnerInstitution | None = None, lifecycle: str = Lifecycle.DRAFT,
+    *,
+    file,
+    fields: Mapping[str, Any],
+    target: Record,
+    user=None,
+    reason: str = "",
+    submitted_by: PartnerInstitution | None = None,
+    lifecycle: str = Lifecycle.DRAFT,
 ) -> MediaItem:
     """Attach a new image to ``target`` (a site, artefact, damage report or intervention).
 
@@ -84,7 +108,9 @@ def media_upload(
     if errors:
         raise ValidationError(errors)
     if not item.slug:
-        item.slug = services.unique_slug(model=MediaItem, text=item.caption or "image", max_length=80)
+        item.slug = services.unique_slug(
+            model=MediaItem, text=item.caption or "image", max_length=80
+        )
     stored = _store(processed)
     for field, name in stored.items():
         getattr(item, field).name = name
@@ -95,10 +121,22 @@ def media_upload(
         raise
 
 
-def media_submit(*, file, fields: Mapping[str, Any], target: Record, submitted_by: PartnerInstitution,
-                 user=None, reason: str = "") -> MediaItem:
-    """A partner's image: stored in review, attributed to the institution, public once a curator publishes it."""
+def media_submit(
+    *,
+    file,
+    fields: Mapping[str, Any],
+    target: Record,
+    submitted_by: PartnerInstitution,
+    user=None,
+    reason: str = "",
+) -> MediaItem:
+    """A partner's image: in review, attributed to the institution, public once published."""
     return media_upload(
-        file=file, fields=fields, target=target, user=user, submitted_by=submitted_by,
-        lifecycle=Lifecycle.IN_REVIEW, reason=reason or _("Submitted by %(partner)s") % {"partner": submitted_by},
+        file=file,
+        fields=fields,
+        target=target,
+        user=user,
+        submitted_by=submitted_by,
+        lifecycle=Lifecycle.IN_REVIEW,
+        reason=reason or _("Submitted by %(partner)s") % {"partner": submitted_by},
     )

@@ -10,15 +10,17 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from registry import services
 from registry.admin.base import RecordAdminForm
 from registry.models import (
     CITATION_TARGETS, APIKey, Citation, DamageReport, ExternalIdentifier, HeritageSite, Lifecycle,
-    PartnerInstitution, Record, SiteName, Term,
+    MediaItem, MediaPair, PartnerInstitution, Record, SiteName, Term,
 )
 from tests import factories as f
+from tests.media_fixtures import jpeg_bytes, media_item, media_pair, media_root  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.admin_urls")]
 
@@ -109,12 +111,15 @@ EXISTING: dict[str, tuple[Callable, str, str]] = {
     "intervention": (lambda: f.InterventionFactory(), "title", "Lion of Al-lat restored"),
     "partnerinstitution": (lambda: f.PartnerInstitutionFactory(), "contact_email", "registry@museum.example"),
     "apikey": (api_key, "label", "weekly mirror"),
+    "mediaitem": (media_item, "caption", "Temple of Bel, cella from the east"),
+    "mediapair": (media_pair, "title", "Temple of Bel before and after"),
 }
 
 
 def new_row_data() -> dict[str, tuple[type, dict]]:
     """model name → (model, fields a curator types into the add form)."""
     site = str(f.HeritageSiteFactory().pk)
+    pair_site = f.HeritageSiteFactory()
     return {
         "term": (Term, {"vocabulary": "material", "label": "Basalt", "slug": "basalt"}),
         "heritagesite": (HeritageSite, {
@@ -143,6 +148,14 @@ def new_row_data() -> dict[str, tuple[type, dict]]:
         }),
         "partnerinstitution": (PartnerInstitution, {"name": "National Museum"}),
         "apikey": (APIKey, {"institution": str(f.PartnerInstitutionFactory().pk), "label": "first key"}),
+        "mediaitem": (MediaItem, {
+            "file": SimpleUploadedFile("gate.jpg", jpeg_bytes(), content_type="image/jpeg"), "site": site,
+            "caption": "North gate", "credit": "© DGAM", "licence": "CC-BY-4.0", "kind": "photograph",
+        }),
+        "mediapair": (MediaPair, {
+            "title": "North gate", "before": str(media_item(target=pair_site, taken="2014").pk),
+            "after": str(media_item(target=pair_site, taken="2016").pk),
+        }),
     }
 
 
@@ -434,6 +447,8 @@ RECORD_FACTORIES: dict[str, Callable] = {
     "restorationpledge": f.RestorationPledgeFactory,
     "pledgestatuschange": f.PledgeStatusChangeFactory,
     "intervention": f.InterventionFactory,
+    "mediaitem": media_item,
+    "mediapair": media_pair,
 }
 
 

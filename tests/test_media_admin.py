@@ -20,34 +20,58 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.admin_urls")]
 
 
 def test_curator_group_may_edit_images_and_pairs():
-    codenames = set(Group.objects.get(name="curator").permissions.values_list("codename", flat=True))
-    assert {"add_mediaitem", "change_mediaitem", "view_historicalmediaitem", "change_mediapair"} <= codenames
+    codenames = set(
+        Group.objects.get(name="curator").permissions.values_list("codename", flat=True)
+    )
+    assert {
+        "add_mediaitem",
+        "change_mediaitem",
+        "view_historicalmediaitem",
+        "change_mediapair",
+    } <= codenames
     assert "change_historicalmediaitem" not in codenames
 
 
 def test_every_page_opens(curator_client):
     site = f.HeritageSiteFactory()
     item = make_image(site, taken="2014")
-    pair = services.record_create(model=MediaPair, fields={
-        "title": "Cella", "before": item, "after": make_image(site, taken="2016")})
+    pair = services.record_create(
+        model=MediaPair,
+        fields={"title": "Cella", "before": item, "after": make_image(site, taken="2016")},
+    )
     for model_name, row in (("mediaitem", item), ("mediapair", pair)):
-        for page in (url(model_name, "changelist"), url(model_name, "add"), url(model_name, "change", row.pk),
-                     url(model_name, "history", row.pk)):
+        for page in (
+            url(model_name, "changelist"),
+            url(model_name, "add"),
+            url(model_name, "change", row.pk),
+            url(model_name, "history", row.pk),
+        ):
             assert curator_client.get(page).status_code == 200, page
 
 
 def add_form(curator_client, data: bytes, **fields):
     page = curator_client.get(url("mediaitem", "add"))
-    payload = form_data(page, caption="Temple of Bel", credit="© DGAM", licence="cc-by-4.0", taken="2014-03",
-                        change_reason="from the DGAM archive", **fields)
+    payload = form_data(
+        page,
+        caption="Temple of Bel",
+        credit="© DGAM",
+        licence="cc-by-4.0",
+        taken="2014-03",
+        change_reason="from the DGAM archive",
+        **fields,
+    )
     payload["file"] = SimpleUploadedFile("bel.jpg", data, content_type="image/jpeg")
     return curator_client.post(url("mediaitem", "add"), payload)
 
 
-def test_upload_through_the_admin_strips_metadata_and_records_who_and_why(curator_client, curator, media_root):
+def test_upload_through_the_admin_strips_metadata_and_records_who_and_why(
+    curator_client, curator, media_root
+):
     site = f.HeritageSiteFactory()
     response = add_form(curator_client, jpeg_bytes(gps=True), site=str(site.pk))
-    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
     item = MediaItem.objects.get()
     assert item.site == site and item.licence == "CC-BY-4.0" and item.lifecycle == Lifecycle.DRAFT
     latest = item.history.first()
@@ -76,8 +100,9 @@ def test_site_page_lists_its_images_inline_and_removing_one_archives_it(curator_
     assert "North gate" in html and item.thumbnail.url in html
     (inline,) = [i for i in page.context["inline_admin_formsets"] if i.formset.model is MediaItem]
     prefix = inline.formset.prefix
-    response = curator_client.post(url("heritagesite", "change", site.pk),
-                                   form_data(page, **{f"{prefix}-0-DELETE": "on"}))
+    response = curator_client.post(
+        url("heritagesite", "change", site.pk), form_data(page, **{f"{prefix}-0-DELETE": "on"})
+    )
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.lifecycle == Lifecycle.ARCHIVED
@@ -86,14 +111,22 @@ def test_site_page_lists_its_images_inline_and_removing_one_archives_it(curator_
 def test_pair_page_shows_the_date_warning(curator_client):
     site = f.HeritageSiteFactory()
     event = f.DamageEventFactory(occurred="2015-08-27/2015-09-02", sites=[site])
-    pair = services.record_create(model=MediaPair, fields={
-        "title": "Temple of Bel", "before": make_image(site, taken="2014"),
-        "after": make_image(site, taken="2015-05"), "damage_event": event})
+    pair = services.record_create(
+        model=MediaPair,
+        fields={
+            "title": "Temple of Bel",
+            "before": make_image(site, taken="2014"),
+            "after": make_image(site, taken="2015-05"),
+            "damage_event": event,
+        },
+    )
     html = curator_client.get(url("mediapair", "change", pair.pk)).content.decode()
     assert "predates the damage event" in html
 
 
-def test_changelist_query_count_does_not_grow_with_rows(curator_client, django_assert_max_num_queries):
+def test_changelist_query_count_does_not_grow_with_rows(
+    curator_client, django_assert_max_num_queries
+):
     site = f.HeritageSiteFactory()
     for _ in range(12):
         make_image(site)

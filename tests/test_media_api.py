@@ -1,4 +1,4 @@
-"""Images in the partner API: uploads for review, what each reader sees, the feed, IIIF manifests."""
+"""Images in the partner API: uploads for review, what each reader sees, feed, IIIF."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def multipart(client, data: bytes, **fields):
 
 
 def test_partner_uploads_an_image_that_waits_for_review(partner_a, api, curator, media_root):
-    site = f.HeritageSiteFactory(slug="palmyra", is_sensitive=True, latitude="34.551234", longitude="38.268765")
+    site = f.HeritageSiteFactory(
+        slug="palmyra", is_sensitive=True, latitude="34.551234", longitude="38.268765"
+    )
     response = multipart(partner_a.client, jpeg_bytes(gps=True), site="palmyra")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -51,13 +53,16 @@ def test_partner_uploads_an_image_that_waits_for_review(partner_a, api, curator,
     assert [row["slug"] for row in listed] == [item.slug] and "file" not in listed[0]
 
 
-@pytest.mark.parametrize("data, fields, field", [
-    (b"%PDF-1.4 not an image", {"site": "palmyra"}, "file"),
-    (jpeg_bytes(), {}, "target"),
-    (jpeg_bytes(), {"site": "palmyra", "artefact": "lion"}, "target"),
-    (jpeg_bytes(), {"site": "palmyra", "licence": "free to use"}, "licence"),
-    (jpeg_bytes(), {"site": "nowhere"}, "site"),
-])
+@pytest.mark.parametrize(
+    "data, fields, field",
+    [
+        (b"%PDF-1.4 not an image", {"site": "palmyra"}, "file"),
+        (jpeg_bytes(), {}, "target"),
+        (jpeg_bytes(), {"site": "palmyra", "artefact": "lion"}, "target"),
+        (jpeg_bytes(), {"site": "palmyra", "licence": "free to use"}, "licence"),
+        (jpeg_bytes(), {"site": "nowhere"}, "site"),
+    ],
+)
 def test_bad_uploads_are_refused_naming_the_field(partner_a, media_root, data, fields, field):
     f.HeritageSiteFactory(slug="palmyra")
     f.ArtefactFactory(slug="lion")
@@ -86,21 +91,31 @@ def test_json_upload_without_a_file_and_anonymous_upload(partner_a, api):
 def test_partner_edits_its_own_image_only_and_never_its_file(partner_a, partner_b):
     f.HeritageSiteFactory(slug="palmyra")
     slug = multipart(partner_a.client, jpeg_bytes(), site="palmyra").json()["slug"]
-    edit = partner_a.client.patch(f"{MEDIA}{slug}/", {"caption": "Cella, east wall", "version": 1}, format="json")
+    edit = partner_a.client.patch(
+        f"{MEDIA}{slug}/", {"caption": "Cella, east wall", "version": 1}, format="json"
+    )
     assert edit.status_code == 200 and edit.json()["caption"] == "Cella, east wall"
     assert MediaItem.objects.get(slug=slug).history.count() == 2
     other = partner_b.client.patch(f"{MEDIA}{slug}/", {"caption": "x", "version": 2}, format="json")
     assert other.status_code in (403, 404)
-    replace = partner_a.client.patch(f"{MEDIA}{slug}/", {"file": io.BytesIO(jpeg_bytes()), "version": 2},
-                                     format="multipart")
+    replace = partner_a.client.patch(
+        f"{MEDIA}{slug}/", {"file": io.BytesIO(jpeg_bytes()), "version": 2}, format="multipart"
+    )
     assert replace.status_code == 400 and "file" in replace.json()["errors"]
 
 
 def test_changes_feed_lists_images_and_pairs(api):
     site = f.HeritageSiteFactory()
     before, after = make_image(site, taken="2014"), make_image(site, taken="2016")
-    services.record_create(model=MediaPair, fields={
-        "title": "Cella", "before": before, "after": after, "lifecycle": Lifecycle.PUBLISHED})
+    services.record_create(
+        model=MediaPair,
+        fields={
+            "title": "Cella",
+            "before": before,
+            "after": after,
+            "lifecycle": Lifecycle.PUBLISHED,
+        },
+    )
     make_image(site, lifecycle=Lifecycle.DRAFT)
     entries = api.get("/api/v1/changes/").json()["results"]
     kinds = [entry["type"] for entry in entries if entry["type"].startswith("media")]
@@ -114,9 +129,16 @@ def test_pair_in_the_api_carries_its_warning(api):
     event = f.DamageEventFactory(occurred="2015-08-27/2015-09-02", sites=[site])
     before = make_image(site, taken="2014-06")
     after = make_image(site, taken="2015-06")
-    pair = services.record_create(model=MediaPair, fields={
-        "title": "Temple of Bel", "before": before, "after": after, "damage_event": event,
-        "lifecycle": Lifecycle.PUBLISHED})
+    pair = services.record_create(
+        model=MediaPair,
+        fields={
+            "title": "Temple of Bel",
+            "before": before,
+            "after": after,
+            "damage_event": event,
+            "lifecycle": Lifecycle.PUBLISHED,
+        },
+    )
     body = api.get(f"/api/v1/media-pairs/{pair.slug}/").json()
     assert body["before"] == before.slug and body["damage_event"] == event.slug
     assert len(body["warnings"]) == 1 and "predates" in body["warnings"][0]
@@ -126,7 +148,10 @@ def test_pair_in_the_api_carries_its_warning(api):
 
 def check_language_map(value) -> None:
     assert isinstance(value, dict) and value
-    assert all(isinstance(texts, list) and all(isinstance(t, str) for t in texts) for texts in value.values())
+    assert all(
+        isinstance(texts, list) and all(isinstance(t, str) for t in texts)
+        for texts in value.values()
+    )
 
 
 def check_manifest(document: dict) -> None:
@@ -150,18 +175,29 @@ def check_manifest(document: dict) -> None:
         assert body["type"] == "Image" and body["format"].startswith("image/")
         assert (body["width"], body["height"]) == (canvas["width"], canvas["height"])
         if "rights" in canvas:
-            assert canvas["rights"].startswith(("http://creativecommons.org/", "http://rightsstatements.org/"))
+            assert canvas["rights"].startswith(
+                ("http://creativecommons.org/", "http://rightsstatements.org/")
+            )
 
 
 def test_manifest_validator_refuses_a_broken_manifest():
     with pytest.raises(Exception):  # noqa: B017 - any validation error will do
-        check_manifest({"@context": "x", "id": "https://x/m", "type": "Collection", "label": {}, "items": []})
+        check_manifest(
+            {"@context": "x", "id": "https://x/m", "type": "Collection", "label": {}, "items": []}
+        )
 
 
 def test_iiif_manifest_of_a_sites_published_images(api, client):
-    site = f.HeritageSiteFactory(slug="palmyra", name="Palmyra", is_sensitive=True,
-                                 latitude="34.551234", longitude="38.268765")
-    make_image(site, data=jpeg_bytes((900, 600), gps=True), caption="Colonnade", licence="CC-BY-SA-3.0-IGO")
+    site = f.HeritageSiteFactory(
+        slug="palmyra",
+        name="Palmyra",
+        is_sensitive=True,
+        latitude="34.551234",
+        longitude="38.268765",
+    )
+    make_image(
+        site, data=jpeg_bytes((900, 600), gps=True), caption="Colonnade", licence="CC-BY-SA-3.0-IGO"
+    )
     make_image(site, caption="Theatre", licence="LicenseRef-used-with-permission", taken="2016-04")
     make_image(site, caption="Unreviewed", lifecycle=Lifecycle.IN_REVIEW)
     url = "/api/v1/iiif/sites/palmyra/manifest.json"
@@ -175,7 +211,10 @@ def test_iiif_manifest_of_a_sites_published_images(api, client):
     labels = [canvas["label"]["none"][0] for canvas in document["items"]]
     assert labels == ["Colonnade", "Theatre"]  # by date taken; the unreviewed image is left out
     rights = {canvas["label"]["none"][0]: canvas.get("rights") for canvas in document["items"]}
-    assert rights == {"Colonnade": "http://creativecommons.org/licenses/by-sa/3.0/igo/", "Theatre": None}
+    assert rights == {
+        "Colonnade": "http://creativecommons.org/licenses/by-sa/3.0/igo/",
+        "Theatre": None,
+    }
     assert "34.55" not in response.content.decode() and "38.26" not in response.content.decode()
     # Each painted image is served, and is what the manifest says it is.
     for canvas in document["items"]:

@@ -13,26 +13,52 @@ from tests.test_browser import CHROMIUM_ARGS, assert_accessible, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
-              "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: https://tile.openstreetmap.org; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @pytest.fixture
 def pair_site():
     call_command("load_vocabularies", verbosity=0)
-    site = HeritageSiteFactory(name="Palmyra", slug="palmyra", is_sensitive=True, latitude="34.551234",
-                               longitude="38.268765")
-    event = DamageEventFactory(title="Temple of Bel destroyed", slug="bel", occurred="2015-08-27/2015-09-02",
-                               sites=[site])
+    site = HeritageSiteFactory(
+        name="Palmyra",
+        slug="palmyra",
+        is_sensitive=True,
+        latitude="34.551234",
+        longitude="38.268765",
+    )
+    event = DamageEventFactory(
+        title="Temple of Bel destroyed", slug="bel", occurred="2015-08-27/2015-09-02", sites=[site]
+    )
     provider = ActorFactory(name="Orbital Imaging", kind="organisation")
     common = {"kind": "satellite", "taken": "", "provider": provider}
-    before = make_image(site, data=jpeg_bytes((1200, 800), colour=(200, 190, 160), band=(40, 110, 60), gps=True),
-                        caption="Temple of Bel, standing", acquired="2014-08-27", **common)
-    after = make_image(site, data=jpeg_bytes((1200, 800), colour=(60, 70, 90), band=None),
-                       caption="Temple of Bel, rubble", acquired="2015-08-20", **common)
-    services.record_create(model=MediaPair, fields={
-        "title": "Temple of Bel from orbit", "before": before, "after": after, "damage_event": event,
-        "lifecycle": Lifecycle.PUBLISHED})
+    before = make_image(
+        site,
+        data=jpeg_bytes((1200, 800), colour=(200, 190, 160), band=(40, 110, 60), gps=True),
+        caption="Temple of Bel, standing",
+        acquired="2014-08-27",
+        **common,
+    )
+    after = make_image(
+        site,
+        data=jpeg_bytes((1200, 800), colour=(60, 70, 90), band=None),
+        caption="Temple of Bel, rubble",
+        acquired="2015-08-20",
+        **common,
+    )
+    services.record_create(
+        model=MediaPair,
+        fields={
+            "title": "Temple of Bel from orbit",
+            "before": before,
+            "after": after,
+            "damage_event": event,
+            "lifecycle": Lifecycle.PUBLISHED,
+        },
+    )
     return site
 
 
@@ -52,20 +78,29 @@ def strict_page(chromium_path, live_server, pair_site, monkeypatch):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1200,
-                                                                                          "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-GB", viewport={"width": 1200, "height": 900}
+        )
         tab = context.new_page()
         tab.route("**/*", with_csp)
         violations: list[str] = []
-        tab.on("console", lambda message: violations.append(message.text)
-               if "Content Security Policy" in message.text else None)
+        tab.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         tab.violations = violations
         yield tab
         browser.close()
 
 
 def clip_of(page) -> str:
-    return page.locator(".pair-after").first.evaluate("element => getComputedStyle(element).clipPath")
+    return page.locator(".pair-after").first.evaluate(
+        "element => getComputedStyle(element).clipPath"
+    )
 
 
 def test_pair_side_by_side_and_slider_under_a_strict_csp(strict_page, screenshot_dir):

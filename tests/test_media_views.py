@@ -19,24 +19,57 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def palmyra():
-    site = f.HeritageSiteFactory(name="Palmyra", slug="palmyra", is_sensitive=True, latitude="34.551234",
-                                 longitude="38.268765")
-    event = f.DamageEventFactory(title="Temple of Bel destroyed", occurred="2015-08-27/2015-09-02", sites=[site])
+    site = f.HeritageSiteFactory(
+        name="Palmyra",
+        slug="palmyra",
+        is_sensitive=True,
+        latitude="34.551234",
+        longitude="38.268765",
+    )
+    event = f.DamageEventFactory(
+        title="Temple of Bel destroyed", occurred="2015-08-27/2015-09-02", sites=[site]
+    )
     provider = f.ActorFactory(name="Orbital Imaging", kind="organisation")
-    before = make_image(site, data=jpeg_bytes(gps=True), caption="Temple of Bel, 2014", kind="satellite",
-                        taken="", acquired="2014-08-27", provider=provider, licence="CC-BY-4.0")
-    after = make_image(site, caption="Temple of Bel, August 2015", kind="satellite", taken="",
-                       acquired="2015-08-20", provider=provider, licence="CC-BY-NC-4.0")
+    before = make_image(
+        site,
+        data=jpeg_bytes(gps=True),
+        caption="Temple of Bel, 2014",
+        kind="satellite",
+        taken="",
+        acquired="2014-08-27",
+        provider=provider,
+        licence="CC-BY-4.0",
+    )
+    after = make_image(
+        site,
+        caption="Temple of Bel, August 2015",
+        kind="satellite",
+        taken="",
+        acquired="2015-08-20",
+        provider=provider,
+        licence="CC-BY-NC-4.0",
+    )
     make_image(site, caption="Draft photo", lifecycle=Lifecycle.DRAFT)
-    pair = services.record_create(model=MediaPair, fields={
-        "title": "Temple of Bel from orbit", "before": before, "after": after, "damage_event": event,
-        "lifecycle": Lifecycle.PUBLISHED})
+    pair = services.record_create(
+        model=MediaPair,
+        fields={
+            "title": "Temple of Bel from orbit",
+            "before": before,
+            "after": after,
+            "damage_event": event,
+            "lifecycle": Lifecycle.PUBLISHED,
+        },
+    )
     return {"site": site, "event": event, "before": before, "after": after, "pair": pair}
 
 
 def test_site_page_shows_published_images_and_the_pair_with_its_warning(client, palmyra):
     html = client.get(reverse("registry:site-detail", kwargs={"slug": "palmyra"})).content.decode()
-    section = html[html.index('<section class="media"'):html.index("</section>", html.index('<section class="media"'))]
+    section = html[
+        html.index('<section class="media"') : html.index(
+            "</section>", html.index('<section class="media"')
+        )
+    ]
     assert "Temple of Bel from orbit" in section and "Draft photo" not in section
     assert "predates the damage event" in section and "2015-08-27" in section
     assert 'type="range"' in section and "Orbital Imaging" in section
@@ -49,7 +82,9 @@ def test_site_page_shows_published_images_and_the_pair_with_its_warning(client, 
 
 
 def test_event_page_shows_the_pair_compared_for_it(client, palmyra):
-    html = client.get(reverse("registry:event-detail", kwargs={"slug": palmyra["event"].slug})).content.decode()
+    html = client.get(
+        reverse("registry:event-detail", kwargs={"slug": palmyra["event"].slug})
+    ).content.decode()
     assert "Before and after" in html and "Temple of Bel from orbit" in html and "predates" in html
 
 
@@ -60,7 +95,11 @@ def test_pair_with_an_unpublished_image_is_not_shown(client, palmyra):
 
 
 def test_images_on_report_artefact_and_intervention_pages(client):
-    report, artefact, intervention = f.DamageReportFactory(), f.ArtefactFactory(), f.InterventionFactory()
+    report, artefact, intervention = (
+        f.DamageReportFactory(),
+        f.ArtefactFactory(),
+        f.InterventionFactory(),
+    )
     for record in (report, artefact, intervention):
         make_image(record, caption=f"Photo of {record}")
         html = client.get(record.get_absolute_url()).content.decode()
@@ -76,7 +115,9 @@ def test_served_copy_carries_no_metadata(client, palmyra):
 
 
 @pytest.mark.parametrize("count", [2, 12])
-def test_query_count_with_images_does_not_grow(client, django_assert_max_num_queries, palmyra, count):
+def test_query_count_with_images_does_not_grow(
+    client, django_assert_max_num_queries, palmyra, count
+):
     site = palmyra["site"]
     for number in range(count):
         make_image(site, caption=f"View {number}", taken_by=f.ActorFactory())

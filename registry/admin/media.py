@@ -24,9 +24,13 @@ SATELLITE_FIELDS = ["acquired", "provider"]
 
 class MediaItemAdminForm(RecordAdminForm):
     file = forms.FileField(
-        label=_("Image file"), required=False,
-        help_text=_("JPEG, PNG, WebP or TIFF. Every embedded tag (EXIF, GPS position, XMP) is removed from the "
-                    "stored copies; a thumbnail and a web size are made from it."),
+        label=_("Image file"),
+        required=False,
+        help_text=_(
+            "JPEG, PNG, WebP or TIFF. Every embedded tag (EXIF, GPS position, XMP) is removed "
+            "from the "
+            "stored copies; a thumbnail and a web size are made from it."
+        ),
     )
 
     class Meta:
@@ -39,7 +43,9 @@ class MediaItemAdminForm(RecordAdminForm):
             if upload is None:
                 raise forms.ValidationError(_("Choose the image to upload."))
             try:
-                images.process_upload(upload)  # checked now, so that the error shows beside the field
+                images.process_upload(
+                    upload
+                )  # checked now, so that the error shows beside the field
             except forms.ValidationError as error:
                 raise forms.ValidationError(error.message_dict["file"]) from None
             upload.seek(0)
@@ -49,30 +55,59 @@ class MediaItemAdminForm(RecordAdminForm):
 def preview(item: MediaItem) -> str:
     if not item.thumbnail:
         return "—"
-    return format_html('<a href="{}"><img src="{}" width="{}" height="{}" alt="{}"></a>', item.web_image.url,
-                       item.thumbnail.url, min(item.thumbnail_width, 160),
-                       round(item.thumbnail_height * min(item.thumbnail_width, 160) / item.thumbnail_width),
-                       item.caption)
+    return format_html(
+        '<a href="{}"><img src="{}" width="{}" height="{}" alt="{}"></a>',
+        item.web_image.url,
+        item.thumbnail.url,
+        min(item.thumbnail_width, 160),
+        round(item.thumbnail_height * min(item.thumbnail_width, 160) / item.thumbnail_width),
+        item.caption,
+    )
 
 
 @admin.register(MediaItem)
 class MediaItemAdmin(RecordAdmin):
     form = MediaItemAdminForm
-    list_display = ["thumbnail_preview", "caption", "kind", "target_display", "licence", "lifecycle", "updated_at"]
+    list_display = [
+        "thumbnail_preview",
+        "caption",
+        "kind",
+        "target_display",
+        "licence",
+        "lifecycle",
+        "updated_at",
+    ]
     list_filter = ["lifecycle", "kind", "licence", "submitted_by"]
     list_select_related = list_select(MediaItem, *MEDIA_TARGETS)
-    search_fields = ["caption", "credit", "slug", "site__name", "artefact__name", "damage_report__title",
-                     "intervention__title"]
+    search_fields = [
+        "caption",
+        "credit",
+        "slug",
+        "site__name",
+        "artefact__name",
+        "damage_report__title",
+        "intervention__title",
+    ]
     autocomplete_fields = ["taken_by", "source", "provider", *MEDIA_TARGETS]
-    readonly_fields = [*RecordAdmin.readonly_fields, "thumbnail_preview", "dimensions", "original_sha256"]
+    readonly_fields = [
+        *RecordAdmin.readonly_fields,
+        "thumbnail_preview",
+        "dimensions",
+        "original_sha256",
+    ]
 
     def get_fieldsets(self, request, obj=None):
         # The file only on upload; afterwards its preview, since a file is never replaced.
         first = ["file"] if obj is None else ["thumbnail_preview", "dimensions"]
         return [
             (None, {"fields": first + DESCRIPTION_FIELDS}),
-            (_("Shows"), {"fields": list(MEDIA_TARGETS),
-                          "description": _("Exactly one: the record the image is about.")}),
+            (
+                _("Shows"),
+                {
+                    "fields": list(MEDIA_TARGETS),
+                    "description": _("Exactly one: the record the image is about."),
+                },
+            ),
             (_("Satellite image"), {"classes": ["collapse"], "fields": SATELLITE_FIELDS}),
             self.record_fieldset,
             (_("Change"), {"fields": self.trailing_form_fields()}),
@@ -98,11 +133,21 @@ class MediaItemAdmin(RecordAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        fields = {name: form.cleaned_data[name] for name in [*DESCRIPTION_FIELDS, *SATELLITE_FIELDS, "slug"]
-                  if name in form.cleaned_data}
-        target = next(form.cleaned_data[name] for name in MEDIA_TARGETS if form.cleaned_data.get(name))
-        saved = media_services.media_upload(file=form.cleaned_data["file"], fields=fields, target=target,
-                                            user=request.user, reason=change_reason(form, _("Uploaded in the admin")))
+        fields = {
+            name: form.cleaned_data[name]
+            for name in [*DESCRIPTION_FIELDS, *SATELLITE_FIELDS, "slug"]
+            if name in form.cleaned_data
+        }
+        target = next(
+            form.cleaned_data[name] for name in MEDIA_TARGETS if form.cleaned_data.get(name)
+        )
+        saved = media_services.media_upload(
+            file=form.cleaned_data["file"],
+            fields=fields,
+            target=target,
+            user=request.user,
+            reason=change_reason(form, _("Uploaded in the admin")),
+        )
         # The admin's log entry and redirect follow the row the service saved.
         obj.pk, obj.slug, obj.version = saved.pk, saved.slug, saved.version
         obj._state.adding = False
@@ -122,18 +167,30 @@ class MediaPairAdmin(RecordAdmin):
     search_fields = ["title", "slug", "before__caption", "after__caption"]
     autocomplete_fields = ["before", "after", "damage_event"]
     readonly_fields = [*RecordAdmin.readonly_fields, "date_warnings"]
-    fieldsets = [(None, {"fields": ["title", "before", "after", "damage_event", "note", "date_warnings"]})]
+    fieldsets = [
+        (None, {"fields": ["title", "before", "after", "damage_event", "note", "date_warnings"]})
+    ]
 
     @admin.display(description=_("warnings"))
     def date_warnings(self, obj):
         if obj.pk is None:
             return "—"
-        return " ".join(str(message) for message in obj.warnings) or _("None: the dates fit the event.")
+        return " ".join(str(message) for message in obj.warnings) or _(
+            "None: the dates fit the event."
+        )
 
 
 class MediaInlineBase(RecordInlineMixin, admin.TabularInline):
     model = MediaItem
-    fields = ["thumbnail_preview", "caption", "credit", "licence", "kind", "lifecycle", "loaded_version"]
+    fields = [
+        "thumbnail_preview",
+        "caption",
+        "credit",
+        "licence",
+        "kind",
+        "lifecycle",
+        "loaded_version",
+    ]
     readonly_fields = ["thumbnail_preview", "kind", "lifecycle"]
     show_change_link = True
     verbose_name_plural = _("images (upload new ones from Images › Add; removing one archives it)")
@@ -148,9 +205,14 @@ class MediaInlineBase(RecordInlineMixin, admin.TabularInline):
 
 def media_inline(target: str) -> type[admin.TabularInline]:
     """An inline of the images attached to one kind of record through ``target``."""
-    return type(f"{target.title().replace('_', '')}MediaInline", (MediaInlineBase,), {
-        "fk_name": target, "__module__": __name__,
-    })
+    return type(
+        f"{target.title().replace('_', '')}MediaInline",
+        (MediaInlineBase,),
+        {
+            "fk_name": target,
+            "__module__": __name__,
+        },
+    )
 
 
 __all__ = ["MediaItemAdmin", "MediaPairAdmin", "media_inline"]

@@ -157,8 +157,8 @@ class RegistryPermission(BasePermission):
                              "your submissions wait in the review queue.")
             return False
         if not getattr(view, "partner_writable", False) or view.action not in PARTNER_ACTIONS:
-            self.message = _("Partner institutions may submit damage reports, sources, citations "
-                             "and pledge status updates only.")
+            self.message = _("Partner institutions may submit damage reports, sources, citations, "
+                             "pledge status updates and images only.")
             return False
         return True
 

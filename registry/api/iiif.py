@@ -1,4 +1,4 @@
-"""IIIF Presentation 3 manifests of a record's images, for IIIF viewers (Mirador, Universal Viewer…).
+"""IIIF Presentation 3 manifests of a record's images, for viewers such as Mirador.
 
 /api/v1/iiif/<kind>/<slug>/manifest.json, where kind is sites, artefacts,
 damage-reports or interventions. One canvas per image the caller may see, in
@@ -20,17 +20,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.models import Artefact, DamageReport, HeritageSite, Intervention, MediaItem
-from registry.models.media import creative_commons_uri
+from registry.licences import creative_commons_uri
 
 from .access import AUTHENTICATION_CLASSES, visible
 from .errors import JSONErrorsMixin
 from .schema import RegistryAutoSchema
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
-KINDS = {"sites": HeritageSite, "artefacts": Artefact, "damage-reports": DamageReport,
-         "interventions": Intervention}
-API_BASENAMES = {HeritageSite: "site", Artefact: "artefact", DamageReport: "damage-report",
-                 Intervention: "intervention"}
+KINDS = {
+    "sites": HeritageSite,
+    "artefacts": Artefact,
+    "damage-reports": DamageReport,
+    "interventions": Intervention,
+}
+API_BASENAMES = {
+    HeritageSite: "site",
+    Artefact: "artefact",
+    DamageReport: "damage-report",
+    Intervention: "intervention",
+}
 
 
 class IIIFRenderer(JSONRenderer):
@@ -58,8 +66,11 @@ def _entry(label: str, value: str) -> dict:
 
 
 def _metadata(item: MediaItem) -> list[dict]:
-    entries = [_entry("Kind", item.get_kind_display()), _entry("Credit", item.credit),
-               _entry("Licence", item.licence)]
+    entries = [
+        _entry("Kind", item.get_kind_display()),
+        _entry("Credit", item.credit),
+        _entry("Licence", item.licence),
+    ]
     if item.taken:
         entries.append(_entry("Date taken (EDTF)", item.taken))
     if item.taken_by_id and item.taken_by.is_public:
@@ -76,17 +87,43 @@ def _metadata(item: MediaItem) -> list[dict]:
 def canvas(request, base: str, item: MediaItem) -> dict:
     canvas_id = f"{base}/canvas/{item.slug}"
     result = {
-        "id": canvas_id, "type": "Canvas", "label": _text(item.caption), "width": item.width,
-        "height": item.height, "metadata": _metadata(item),
+        "id": canvas_id,
+        "type": "Canvas",
+        "label": _text(item.caption),
+        "width": item.width,
+        "height": item.height,
+        "metadata": _metadata(item),
         "requiredStatement": _entry("Credit", item.credit),
-        "thumbnail": [{"id": _absolute(request, item.thumbnail.name), "type": "Image", "format": item.content_type,
-                       "width": item.thumbnail_width, "height": item.thumbnail_height}],
-        "items": [{"id": f"{canvas_id}/page", "type": "AnnotationPage", "items": [{
-            "id": f"{canvas_id}/page/painting", "type": "Annotation", "motivation": "painting",
-            "target": canvas_id,
-            "body": {"id": _absolute(request, item.image.name), "type": "Image", "format": item.content_type,
-                     "width": item.width, "height": item.height},
-        }]}],
+        "thumbnail": [
+            {
+                "id": _absolute(request, item.thumbnail.name),
+                "type": "Image",
+                "format": item.content_type,
+                "width": item.thumbnail_width,
+                "height": item.thumbnail_height,
+            }
+        ],
+        "items": [
+            {
+                "id": f"{canvas_id}/page",
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{canvas_id}/page/painting",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "target": canvas_id,
+                        "body": {
+                            "id": _absolute(request, item.image.name),
+                            "type": "Image",
+                            "format": item.content_type,
+                            "width": item.width,
+                            "height": item.height,
+                        },
+                    }
+                ],
+            }
+        ],
     }
     rights = creative_commons_uri(item.licence)
     if rights:
@@ -103,11 +140,25 @@ def manifest(request, record, items: list[MediaItem]) -> dict:
         "type": "Manifest",
         "label": _text(f"Images of {name}", "en"),
         "summary": _text(f"{len(items)} image(s) recorded in the heritage damage registry.", "en"),
-        "homepage": [{"id": request.build_absolute_uri(record.get_absolute_url()), "type": "Text",
-                      "label": _text(name, "en"), "format": "text/html"}],
-        "seeAlso": [{"id": request.build_absolute_uri(reverse(
-            f"api:{API_BASENAMES[type(record)]}-detail", kwargs={"slug": record.slug})),
-            "type": "Dataset", "format": "application/json"}],
+        "homepage": [
+            {
+                "id": request.build_absolute_uri(record.get_absolute_url()),
+                "type": "Text",
+                "label": _text(name, "en"),
+                "format": "text/html",
+            }
+        ],
+        "seeAlso": [
+            {
+                "id": request.build_absolute_uri(
+                    reverse(
+                        f"api:{API_BASENAMES[type(record)]}-detail", kwargs={"slug": record.slug}
+                    )
+                ),
+                "type": "Dataset",
+                "format": "application/json",
+            }
+        ],
         "items": [canvas(request, base, item) for item in items],
     }
 
@@ -124,7 +175,9 @@ class ManifestView(JSONErrorsMixin, APIView):
 
     @extend_schema(
         summary="IIIF Presentation 3 manifest of a record's images",
-        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS))],
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS))
+        ],
         responses={(200, IIIFRenderer.media_type): OpenApiTypes.OBJECT},
     )
     def get(self, request, kind: str, slug: str):
@@ -134,8 +187,11 @@ class ManifestView(JSONErrorsMixin, APIView):
         record = visible(model._default_manager.filter(slug=slug), request).first()
         if record is None:
             raise Http404
-        items = list(visible(MediaItem.objects.for_target(record), request)
-                     .select_related("taken_by", "provider", "source"))
+        items = list(
+            visible(MediaItem.objects.for_target(record), request).select_related(
+                "taken_by", "provider", "source"
+            )
+        )
         response = Response(manifest(request, record, items))
         response["Access-Control-Allow-Origin"] = "*"
         return response

@@ -18,8 +18,16 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from registry import filters as registry_filters
 from registry import media_services
 from registry.models import (
-    MEDIA_TARGETS, Actor, Artefact, DamageEvent, DamageReport, HeritageSite, Intervention, MediaItem,
-    MediaPair, Source,
+    MEDIA_TARGETS,
+    Actor,
+    Artefact,
+    DamageEvent,
+    DamageReport,
+    HeritageSite,
+    Intervention,
+    MediaItem,
+    MediaPair,
+    Source,
 )
 
 from .access import is_curator, visible
@@ -28,8 +36,12 @@ from .fields import DayKeyField, RecordSlugField
 from .iiif import manifest_url
 from .serializers import RECORD_FIELDS, RecordSerializer, detail_url
 
-TARGET_MODELS = {"site": HeritageSite, "artefact": Artefact, "damage_report": DamageReport,
-                 "intervention": Intervention}
+TARGET_MODELS = {
+    "site": HeritageSite,
+    "artefact": Artefact,
+    "damage_report": DamageReport,
+    "intervention": Intervention,
+}
 # Slack for the form fields and multipart boundaries around the file itself.
 MULTIPART_OVERHEAD = 256 * 1024
 
@@ -45,14 +57,26 @@ def file_url(request, name: str) -> str:
     return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
 
 
-COPY_SCHEMA = {"type": "object", "properties": {
-    "url": {"type": "string", "format": "uri"}, "width": {"type": "integer"}, "height": {"type": "integer"},
-    "content_type": {"type": "string"}}}
+COPY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "url": {"type": "string", "format": "uri"},
+        "width": {"type": "integer"},
+        "height": {"type": "integer"},
+        "content_type": {"type": "string"},
+    },
+}
 
 
-@extend_schema_field({"type": "object", "readOnly": True, "properties": {
-    "full": COPY_SCHEMA, "web": COPY_SCHEMA, "thumbnail": COPY_SCHEMA},
-    "description": "The stored copies: full size, web size and thumbnail, all without embedded metadata."})
+@extend_schema_field(
+    {
+        "type": "object",
+        "readOnly": True,
+        "properties": {"full": COPY_SCHEMA, "web": COPY_SCHEMA, "thumbnail": COPY_SCHEMA},
+        "description": "The stored copies: full size, web size and thumbnail, "
+        "all without embedded metadata.",
+    }
+)
 class CopiesField(serializers.ReadOnlyField):
     def get_attribute(self, instance):
         return instance
@@ -60,17 +84,38 @@ class CopiesField(serializers.ReadOnlyField):
     def to_representation(self, item):
         request = self.context.get("request")
         return {
-            "full": {"url": file_url(request, item.image.name), "width": item.width, "height": item.height,
-                     "content_type": item.content_type},
-            "web": {"url": file_url(request, item.web_image.name), "width": item.web_width,
-                    "height": item.web_height, "content_type": item.content_type},
-            "thumbnail": {"url": file_url(request, item.thumbnail.name), "width": item.thumbnail_width,
-                          "height": item.thumbnail_height, "content_type": item.content_type},
+            "full": {
+                "url": file_url(request, item.image.name),
+                "width": item.width,
+                "height": item.height,
+                "content_type": item.content_type,
+            },
+            "web": {
+                "url": file_url(request, item.web_image.name),
+                "width": item.web_width,
+                "height": item.web_height,
+                "content_type": item.content_type,
+            },
+            "thumbnail": {
+                "url": file_url(request, item.thumbnail.name),
+                "width": item.thumbnail_width,
+                "height": item.thumbnail_height,
+                "content_type": item.content_type,
+            },
         }
 
 
-@extend_schema_field({"type": "object", "readOnly": True, "nullable": True, "properties": {
-    "type": {"type": "string", "enum": list(MEDIA_TARGETS)}, "slug": {"type": "string"}}})
+@extend_schema_field(
+    {
+        "type": "object",
+        "readOnly": True,
+        "nullable": True,
+        "properties": {
+            "type": {"type": "string", "enum": list(MEDIA_TARGETS)},
+            "slug": {"type": "string"},
+        },
+    }
+)
 class MediaTargetField(serializers.ReadOnlyField):
     def get_attribute(self, instance):
         return instance
@@ -82,17 +127,28 @@ class MediaTargetField(serializers.ReadOnlyField):
 
 def target_slug_field(name: str) -> RecordSlugField:
     model = TARGET_MODELS[name]
-    return RecordSlugField(model, required=False, write_only=True, help_text=(
-        f"On creation: slug of the {model._meta.verbose_name} the image shows; give exactly one of "
-        f"{', '.join(MEDIA_TARGETS)}."))
+    return RecordSlugField(
+        model,
+        required=False,
+        write_only=True,
+        help_text=(
+            f"On creation: slug of the {model._meta.verbose_name} the image shows; "
+            f"give exactly one of "
+            f"{', '.join(MEDIA_TARGETS)}."
+        ),
+    )
 
 
 class MediaSerializer(RecordSerializer):
     url = detail_url("media")
     file = serializers.FileField(
-        write_only=True, required=False, allow_empty_file=True, use_url=False,
-        help_text="The image (JPEG, PNG, WebP or TIFF), on creation only. Its type is read from its bytes; "
-                  "every embedded tag (EXIF, GPS, XMP) is dropped from the stored copies.",
+        write_only=True,
+        required=False,
+        allow_empty_file=True,
+        use_url=False,
+        help_text="The image (JPEG, PNG, WebP or TIFF), on creation only. "
+        "Its type is read from its bytes; "
+        "every embedded tag (EXIF, GPS, XMP) is dropped from the stored copies.",
     )
     target = MediaTargetField(help_text="The record the image is attached to.")
     site = target_slug_field("site")
@@ -105,13 +161,33 @@ class MediaSerializer(RecordSerializer):
     taken_lower, taken_upper = DayKeyField(), DayKeyField()
     acquired_lower, acquired_upper = DayKeyField(), DayKeyField()
     copies = CopiesField()
-    iiif_manifest = serializers.SerializerMethodField(help_text="IIIF Presentation 3 manifest of the record's images.")
+    iiif_manifest = serializers.SerializerMethodField(
+        help_text="IIIF Presentation 3 manifest of the record's images."
+    )
 
     class Meta(RecordSerializer.Meta):
         model = MediaItem
-        fields = [*RECORD_FIELDS, "kind", "file", "target", *MEDIA_TARGETS, "caption", "credit", "licence",
-                  "taken", "taken_lower", "taken_upper", "taken_by", "source", "acquired", "acquired_lower",
-                  "acquired_upper", "provider", "copies", "iiif_manifest"]
+        fields = [
+            *RECORD_FIELDS,
+            "kind",
+            "file",
+            "target",
+            *MEDIA_TARGETS,
+            "caption",
+            "credit",
+            "licence",
+            "taken",
+            "taken_lower",
+            "taken_upper",
+            "taken_by",
+            "source",
+            "acquired",
+            "acquired_lower",
+            "acquired_upper",
+            "provider",
+            "copies",
+            "iiif_manifest",
+        ]
 
     def get_iiif_manifest(self, item) -> str | None:
         target = item.target
@@ -122,18 +198,33 @@ class MediaSerializer(RecordSerializer):
         targets = [name for name in MEDIA_TARGETS if attrs.get(name) is not None]
         if self.instance is None:
             if len(targets) != 1:
-                raise serializers.ValidationError({"target": _(
-                    "Give exactly one of %(fields)s: the record the image shows.") % {
-                    "fields": ", ".join(MEDIA_TARGETS)}})
+                raise serializers.ValidationError(
+                    {
+                        "target": _("Give exactly one of %(fields)s: the record the image shows.")
+                        % {"fields": ", ".join(MEDIA_TARGETS)}
+                    }
+                )
             if attrs.get("file") is None:
                 raise serializers.ValidationError({"file": _("Send the image in this field.")})
         else:
             if "file" in attrs:
-                raise serializers.ValidationError({"file": _(
-                    "An image's file cannot be replaced; upload a new image and archive this one.")})
+                raise serializers.ValidationError(
+                    {
+                        "file": _(
+                            "An image's file cannot be replaced; "
+                            "upload a new image and archive this one."
+                        )
+                    }
+                )
             if targets:
-                raise serializers.ValidationError({targets[0]: _(
-                    "An image stays with the record it shows; upload it anew for another one.")})
+                raise serializers.ValidationError(
+                    {
+                        targets[0]: _(
+                            "An image stays with the record it shows; "
+                            "upload it anew for another one."
+                        )
+                    }
+                )
         return attrs
 
 
@@ -141,20 +232,33 @@ class MediaFilter(registry_filters.RecordFilterSet):
     kind = filters.ChoiceFilter(choices=MediaItem.Kind.choices)
     site = filters.CharFilter(field_name="site__slug", label="Site (slug)")
     artefact = filters.CharFilter(field_name="artefact__slug", label="Artefact (slug)")
-    damage_report = filters.CharFilter(field_name="damage_report__slug", label="Damage report (slug)")
+    damage_report = filters.CharFilter(
+        field_name="damage_report__slug", label="Damage report (slug)"
+    )
     intervention = filters.CharFilter(field_name="intervention__slug", label="Intervention (slug)")
-    licence = filters.CharFilter(field_name="licence", lookup_expr="iexact", label="Licence (SPDX identifier)")
+    licence = filters.CharFilter(
+        field_name="licence", lookup_expr="iexact", label="Licence (SPDX identifier)"
+    )
 
     class Meta:
         model = MediaItem
-        fields = ["q", "kind", "site", "artefact", "damage_report", "intervention", "licence", "updated_since"]
+        fields = [
+            "q",
+            "kind",
+            "site",
+            "artefact",
+            "damage_report",
+            "intervention",
+            "licence",
+            "updated_since",
+        ]
 
     def search(self, queryset, name, value):
         return queryset.filter(caption__icontains=value) if value else queryset
 
 
 class MediaViewSet(RecordViewSet):
-    """Images of sites, artefacts, damage reports and interventions. Partners upload them for review."""
+    """Images of sites, artefacts, damage reports and interventions; partners upload for review."""
 
     model = MediaItem
     serializer_class = MediaSerializer
@@ -167,8 +271,17 @@ class MediaViewSet(RecordViewSet):
         length = request.META.get("CONTENT_LENGTH") or "0"
         limit = settings.MEDIA_UPLOAD_MAX_BYTES
         if length.isdigit() and int(length) > limit + MULTIPART_OVERHEAD:
-            raise FileTooLarge({"file": [_("The request is %(size)d bytes; an image may have at most %(limit)d "
-                                           "bytes.") % {"size": int(length), "limit": limit}]})
+            raise FileTooLarge(
+                {
+                    "file": [
+                        _(
+                            "The request is %(size)d bytes; an image may have at most %(limit)d "
+                            "bytes."
+                        )
+                        % {"size": int(length), "limit": limit}
+                    ]
+                }
+            )
         # The body limit of other endpoints does not apply: it counts the file.
         super(RecordViewSet, self).initial(request, *args, **kwargs)
 
@@ -178,19 +291,31 @@ class MediaViewSet(RecordViewSet):
         for name in MEDIA_TARGETS:
             data.pop(name, None)
         if partner is not None:
-            return media_services.media_submit(file=file, fields=data, target=target, submitted_by=partner,
-                                               user=self.request.user)
-        return media_services.media_upload(file=file, fields=data, target=target, user=self.request.user)
+            return media_services.media_submit(
+                file=file, fields=data, target=target, submitted_by=partner, user=self.request.user
+            )
+        return media_services.media_upload(
+            file=file, fields=data, target=target, user=self.request.user
+        )
 
 
 class MediaPairSerializer(RecordSerializer):
     url = detail_url("media-pair")
     before = RecordSlugField(MediaItem, help_text="Slug of the earlier image.")
     after = RecordSlugField(MediaItem, help_text="Slug of the later image, of the same record.")
-    damage_event = RecordSlugField(DamageEvent, required=False, allow_null=True,
-                                   help_text="The event compared; the images' dates are checked against its date.")
-    warnings = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=(
-        "What a reader must know, e.g. that the “after” image predates the damage event."))
+    damage_event = RecordSlugField(
+        DamageEvent,
+        required=False,
+        allow_null=True,
+        help_text="The event compared; the images' dates are checked against its date.",
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=(
+            "What a reader must know, e.g. that the “after” image predates the damage event."
+        ),
+    )
 
     class Meta(RecordSerializer.Meta):
         model = MediaPair
@@ -209,7 +334,7 @@ class MediaPairFilter(registry_filters.RecordFilterSet):
 
 
 class MediaPairViewSet(RecordViewSet):
-    """Before/after pairs of images of one record, with warnings about their dates. Curators write them."""
+    """Before/after pairs of images of one record, with warnings about their dates."""
 
     model = MediaPair
     serializer_class = MediaPairSerializer

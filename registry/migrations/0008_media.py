@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import registry.dates
-import registry.models.media
+import registry.licences
 import simple_history.models
 from django.conf import settings
 from django.contrib.auth.management import create_permissions
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('photograph', 'Photograph'), ('satellite', 'Satellite image'), ('scan', 'Scan (drawing, plan, document)'), ('video_still', 'Video still')], default='photograph', max_length=16, verbose_name='kind')),
                 ('caption', models.CharField(help_text='What the image shows; also its alt text.', max_length=500, verbose_name='caption')),
                 ('credit', models.CharField(help_text='As the rights holder asks, e.g. “© DGAM”.', max_length=300, verbose_name='credit')),
-                ('licence', models.CharField(help_text='SPDX identifier, e.g. CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-PDM-1.0, LicenseRef-used-with-permission.', max_length=64, validators=[registry.models.media.validate_licence], verbose_name='licence')),
+                ('licence', models.CharField(help_text='SPDX identifier, e.g. CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-PDM-1.0, LicenseRef-used-with-permission.', max_length=64, validators=[registry.licences.validate_licence], verbose_name='licence')),
                 ('taken', registry.dates.EDTFField(blank=True, help_text='EDTF date, e.g. 2015, 2015-08~, 2016-03-27?, 2015/.., 2015-08-27/2015-09-02, -0099/-0001', lower_field='taken_lower', max_length=64, upper_field='taken_upper', verbose_name='date taken')),
                 ('taken_lower', models.BigIntegerField(blank=True, editable=False, null=True)),
                 ('taken_upper', models.BigIntegerField(blank=True, editable=False, null=True)),
@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('photograph', 'Photograph'), ('satellite', 'Satellite image'), ('scan', 'Scan (drawing, plan, document)'), ('video_still', 'Video still')], default='photograph', max_length=16, verbose_name='kind')),
                 ('caption', models.CharField(help_text='What the image shows; also its alt text.', max_length=500, verbose_name='caption')),
                 ('credit', models.CharField(help_text='As the rights holder asks, e.g. “© DGAM”.', max_length=300, verbose_name='credit')),
-                ('licence', models.CharField(help_text='SPDX identifier, e.g. CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-PDM-1.0, LicenseRef-used-with-permission.', max_length=64, validators=[registry.models.media.validate_licence], verbose_name='licence')),
+                ('licence', models.CharField(help_text='SPDX identifier, e.g. CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-PDM-1.0, LicenseRef-used-with-permission.', max_length=64, validators=[registry.licences.validate_licence], verbose_name='licence')),
                 ('taken', registry.dates.EDTFField(blank=True, help_text='EDTF date, e.g. 2015, 2015-08~, 2016-03-27?, 2015/.., 2015-08-27/2015-09-02, -0099/-0001', lower_field='taken_lower', max_length=64, upper_field='taken_upper', verbose_name='date taken')),
                 ('taken_lower', models.BigIntegerField(blank=True, editable=False, null=True)),
                 ('taken_upper', models.BigIntegerField(blank=True, editable=False, null=True)),

