@@ -23,16 +23,27 @@ def submitted():
     partner = PartnerInstitutionFactory(name="Aleppo Heritage Watch")
     source = SourceFactory(title="Syrian troops retake Palmyra")
     report = services.damage_report_submit(
-        fields={"title": "Display cases smashed", "source": source, "severity": "severe",
-                "quantity_precision": "vague", "quantity_phrase": "several", "occurred": "2015/2016-03"},
+        fields={
+            "title": "Display cases smashed",
+            "source": source,
+            "severity": "severe",
+            "quantity_precision": "vague",
+            "quantity_phrase": "several",
+            "occurred": "2015/2016-03",
+        },
         m2m={"sites": [HeritageSiteFactory(name="Palmyra Museum")]},
-        citations=[{"source": source, "quote": "several smashed display cases", "locator": "para. 9"}],
-        submitted_by=partner, user=partner.account)
+        citations=[
+            {"source": source, "quote": "several smashed display cases", "locator": "para. 9"}
+        ],
+        submitted_by=partner,
+        user=partner.account,
+    )
     return report
 
 
-def test_a_curator_reviews_and_returns_a_submission(chromium_path, live_server, submitted, screenshot_dir,
-                                                     monkeypatch):
+def test_a_curator_reviews_and_returns_a_submission(
+    chromium_path, live_server, submitted, screenshot_dir, monkeypatch
+):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -48,7 +59,9 @@ def test_a_curator_reviews_and_returns_a_submission(chromium_path, live_server, 
         item = page.locator(f"#review-{submitted.pk}")
         assert "Display cases smashed" in item.inner_text()
         assert item.locator("ins", has_text="Severe").count() == 1
-        assert page.get_by_role("button", name="Publish").count() == 2  # the report and its citation
+        assert (
+            page.get_by_role("button", name="Publish").count() == 2
+        )  # the report and its citation
         page.screenshot(path=str(screenshot_dir / "review-queue.png"), full_page=True)
 
         item.get_by_label("Reason for returning it").fill("Add the date of the footage.")
@@ -58,4 +71,7 @@ def test_a_curator_reviews_and_returns_a_submission(chromium_path, live_server, 
         browser.close()
 
     assert DamageReport.objects.get(pk=submitted.pk).lifecycle == Lifecycle.DRAFT
-    assert LifecycleMove.objects.for_record(submitted).newest_first().first().reason == "Add the date of the footage."
+    assert (
+        LifecycleMove.objects.for_record(submitted).newest_first().first().reason
+        == "Add the date of the footage."
+    )
