@@ -56,7 +56,7 @@ def test_a_curator_reviews_and_returns_a_submission(
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/review-queue/")
 
-        item = page.locator(f"#review-{submitted.pk}")
+        item = page.locator(f"#review-damagereport-{submitted.pk}")
         assert "Display cases smashed" in item.inner_text()
         assert item.locator("ins", has_text="Severe").count() == 1
         assert (

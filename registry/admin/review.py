@@ -57,6 +57,7 @@ def _row(site: AdminSite, request, record: Record, diff) -> dict:
     action = f"{site.name}:registry_review_move"
     return {
         "record": record,
+        "model_name": opts.model_name,
         "url": reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
         "diff": diff,
         "may_publish": may_publish,
