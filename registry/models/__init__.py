@@ -15,7 +15,8 @@ from .vocabulary import Term
 __all__ = [
     "APIKey", "Actor", "ActorName", "Artefact", "ArtefactName", "Attribution", "CITATION_TARGETS",
     "Certainty", "Citation", "ClaimStatus", "DamageEvent", "DamageReport", "Designation", "Extent",
-    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle", "LifecycleMove", "NameType",
+    "ExternalIdentifier", "HeritageSite", "IdentifierScheme", "Intervention", "Lifecycle",
+    "LifecycleMove", "NameType",
     "PartnerInstitution", "PledgeStatus", "PledgeStatusChange", "QuantityPrecision", "Record",
     "RecordQuerySet", "Reliability", "RestorationPledge", "Severity", "SiteName", "Source", "Term",
 ]
