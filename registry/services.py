@@ -3,6 +3,14 @@
 Services are keyword-only, typed and atomic; each runs ``full_clean()`` before
 saving, so a rule is kept in one place whichever door a change comes through,
 and a refused change leaves the database as it was.
+
+No change is lost to another made at the same time: every write to an existing
+record reads its row again under ``select_for_update`` and works on that copy.
+``record_update`` (what the API and importers call) writes only the fields it
+is given; ``record_save`` writes a whole instance and refuses one read before
+the stored version; moves along the lifecycle are decided on the locked row.
+Any of them given ``expected_version`` refuses a record that has moved on since
+(``StaleVersionError``, a 409 in the API).
 """
 
 from __future__ import annotations
@@ -137,8 +145,9 @@ def record_save(
         for name, values in (m2m or {}).items():
             getattr(record, name).set(values)
         if created and record.lifecycle != Lifecycle.DRAFT:
+            in_review = record.lifecycle == Lifecycle.IN_REVIEW
             _log_move(record, from_state=Lifecycle.DRAFT, user=user, reason=reason,
-                      partner=record.submitted_by if record.lifecycle == Lifecycle.IN_REVIEW else None)
+                      partner=record.submitted_by if in_review else None)
         if record.lifecycle == Lifecycle.PUBLISHED:
             caching.changed()
     return record
@@ -148,7 +157,9 @@ def record_create(*, model: type[R], fields: Mapping[str, Any], **kwargs: Any) -
     return record_save(record=model(**fields), **kwargs)
 
 
-def record_update(*, record: R, fields: Mapping[str, Any], expected_version: int | None = None, **kwargs: Any) -> R:
+def record_update(
+    *, record: R, fields: Mapping[str, Any], expected_version: int | None = None, **kwargs: Any,
+) -> R:
     """Change some fields of a record, on its stored row read again under a lock.
 
     Only ``fields`` are written, so a change someone else made meanwhile to
@@ -158,7 +169,8 @@ def record_update(*, record: R, fields: Mapping[str, Any], expected_version: int
     with transaction.atomic():
         current = _lock(record)
         if expected_version is not None and expected_version != current.version:
-            raise StaleVersionError(record=record, expected=expected_version, current=current.version)
+            raise StaleVersionError(
+                record=record, expected=expected_version, current=current.version)
         for name, value in fields.items():
             setattr(current, name, value)
         record_save(record=current, **kwargs)
@@ -195,11 +207,13 @@ def record_transition(
     with transaction.atomic():
         current = _lock(record)
         if expected_version is not None and expected_version != current.version:
-            raise StaleVersionError(record=record, expected=expected_version, current=current.version)
+            raise StaleVersionError(
+                record=record, expected=expected_version, current=current.version)
         workflow.check_move(record=current, to=to, user=user, partner=partner, reason=reason)
         if to == Lifecycle.PUBLISHED and isinstance(current, CLAIM_MODELS):
             _publish_claim_evidence(current, user=user, reason=reason)
-        _set_lifecycle(current, to, user=user, reason=reason, partner=partner, public_note=public_note)
+        _set_lifecycle(current, to, user=user, reason=reason, partner=partner,
+                       public_note=public_note)
         if isinstance(current, PledgeStatusChange):
             pledge_refresh_status(pledge=current.pledge, user=user)
     _copy_state(current, record)
@@ -246,11 +260,14 @@ def _set_lifecycle(
     _log_move(record, from_state=from_state, user=user, reason=reason, partner=partner)
 
 
-def _log_move(record: Record, *, from_state: str, user: Editor, reason: str, partner: PartnerInstitution | None = None) -> LifecycleMove:
+def _log_move(
+    record: Record, *, from_state: str, user: Editor, reason: str, partner: PartnerInstitution | None = None,
+) -> LifecycleMove:
     return LifecycleMove.objects.create(
-        content_type=ContentType.objects.get_for_model(record), object_id=record.pk, from_state=from_state,
-        to_state=record.lifecycle, moved_by=user if user is not None and user.is_authenticated else None,
-        partner=partner, reason=reason[:1000], record_version=record.version,
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
+        from_state=from_state, to_state=record.lifecycle,
+        moved_by=user if user is not None and user.is_authenticated else None, partner=partner,
+        reason=reason[:1000], record_version=record.version,
     )
 
 
@@ -386,7 +403,9 @@ def pledge_refresh_status(*, pledge: RestorationPledge, user: Editor = None) -> 
 # Versions
 
 # What restoring an old version leaves as it is: the record's identity and lifecycle.
-NOT_RESTORED = {"id", "slug", "lifecycle", "version", "created_at", "updated_at", "published_at", "submitted_by"}
+NOT_RESTORED = {
+    "id", "slug", "lifecycle", "version", "created_at", "updated_at", "published_at", "submitted_by",
+}
 
 
 def restorable_fields(model: type[Record]) -> list[models.Field]:
@@ -395,8 +414,8 @@ def restorable_fields(model: type[Record]) -> list[models.Field]:
 
 
 def record_restore(
-    *, record: R, version: models.Model, user, reason: str = "", expected_version: int | None = None,
-    public_note: str = "",
+    *, record: R, version: models.Model, user, reason: str = "",
+    expected_version: int | None = None, public_note: str = "",
 ) -> R:
     """Bring back the values of an older version, as a new version on top of the others.
 
@@ -406,9 +425,11 @@ def record_restore(
     """
     if version._meta.model is not type(record).history.model or version.id != record.pk:
         raise ValidationError({"version": _("That version belongs to another record.")})
-    fields = {field.attname: getattr(version, field.attname) for field in restorable_fields(type(record))}
+    fields = {field.attname: getattr(version, field.attname)
+              for field in restorable_fields(type(record))}
     return record_update(
-        record=record, fields=fields, expected_version=expected_version, user=user, public_note=public_note,
+        record=record, fields=fields, expected_version=expected_version, user=user,
+        public_note=public_note,
         reason=reason or _("Restored version %(version)s") % {"version": version.version},
     )
 

@@ -71,8 +71,11 @@ def pending_authors(record: Record) -> set[int]:
     Read from the history: the versions saved since the record last entered
     "in review", including the one that put it there.
     """
-    return authors_from_versions(record.history.order_by("-history_date", "-history_id").values_list(
-        "lifecycle", "history_user_id")[:AUTHOR_SCAN_LIMIT])
+    return authors_from_versions(
+        record.history.order_by("-history_date", "-history_id").values_list(
+            "lifecycle", "history_user_id"
+        )[:AUTHOR_SCAN_LIMIT]
+    )
 
 
 def authors_from_versions(versions: Iterable[tuple[str, int | None]]) -> set[int]:
@@ -93,12 +96,22 @@ def _label(state: str) -> str:
 def check_shape(*, record: Record, to: str) -> None:
     """The lifecycle itself: which states follow which."""
     if to not in ALLOWED_TRANSITIONS.get(record.lifecycle, set()):
-        raise ValidationError({"lifecycle": _("A %(from)s record cannot become %(to)s.") % {
-            "from": _label(record.lifecycle), "to": _label(to)}})
+        raise ValidationError(
+            {
+                "lifecycle": _("A %(from)s record cannot become %(to)s.")
+                % {"from": _label(record.lifecycle), "to": _label(to)}
+            }
+        )
 
 
-def check_move(*, record: Record, to: str, user=None, partner: PartnerInstitution | None = None,
-               reason: str = "") -> None:
+def check_move(
+    *,
+    record: Record,
+    to: str,
+    user=None,
+    partner: PartnerInstitution | None = None,
+    reason: str = "",
+) -> None:
     """Refuse the move unless the lifecycle allows it and ``user`` may make it.
 
     Raises ``ValidationError`` for a move the lifecycle does not have or that
@@ -108,8 +121,12 @@ def check_move(*, record: Record, to: str, user=None, partner: PartnerInstitutio
     move = (record.lifecycle, to)
     if partner is not None:
         if move not in PARTNER_MOVES:
-            raise MoveRefused(_("Partner institutions submit their drafts for review; curators make "
-                                "every other move, and your submissions wait in the review queue."))
+            raise MoveRefused(
+                _(
+                    "Partner institutions submit their drafts for review; curators make "
+                    "every other move, and your submissions wait in the review queue."
+                )
+            )
         if record.submitted_by_id != partner.pk:
             raise MoveRefused(_("You may submit only your own institution's records."))
         return
@@ -118,7 +135,9 @@ def check_move(*, record: Record, to: str, user=None, partner: PartnerInstitutio
     if not is_curator(user):
         raise MoveRefused(_("Only curators move records along their lifecycle."))
     if move == (Lifecycle.IN_REVIEW, Lifecycle.DRAFT) and not reason.strip():
-        raise ValidationError({"reason": _("Say why the record goes back: its submitter reads this.")})
+        raise ValidationError(
+            {"reason": _("Say why the record goes back: its submitter reads this.")}
+        )
     if to == Lifecycle.PUBLISHED and not single_curator():
         _check_second_curator(record=record, user=user)
 
@@ -127,5 +146,9 @@ def _check_second_curator(*, record: Record, user) -> None:
     if record.lifecycle != Lifecycle.IN_REVIEW:
         raise MoveRefused(_("Submit the record for review first: another curator publishes it."))
     if user.pk in pending_authors(record):
-        raise MoveRefused(_("You submitted or changed this record during its review; another curator "
-                            "publishes it."))
+        raise MoveRefused(
+            _(
+                "You submitted or changed this record during its review; another curator "
+                "publishes it."
+            )
+        )

@@ -45,14 +45,20 @@ def move_url(record, move: str) -> str:
 
 def publish(client, record, version=None, note=""):
     prefix = f"p{record._meta.model_name}{record.pk}"
-    return client.post(move_url(record, "publish"), {
-        f"{prefix}-version": version or record.version, f"{prefix}-public_note": note}, follow=True)
+    return client.post(
+        move_url(record, "publish"),
+        {f"{prefix}-version": version or record.version, f"{prefix}-public_note": note},
+        follow=True,
+    )
 
 
 def send_back(client, record, reason: str, version=None):
     prefix = f"r{record._meta.model_name}{record.pk}"
-    return client.post(move_url(record, "return"), {
-        f"{prefix}-version": version or record.version, f"{prefix}-reason": reason}, follow=True)
+    return client.post(
+        move_url(record, "return"),
+        {f"{prefix}-version": version or record.version, f"{prefix}-reason": reason},
+        follow=True,
+    )
 
 
 @pytest.fixture
@@ -61,7 +67,9 @@ def revised_site(nour):
     site = f.HeritageSiteFactory(name="Palmyra", description="Oasis city", country="SY")
     services.record_archive(record=site, user=nour, reason="Wrong description")
     services.record_transition(record=site, to=Lifecycle.DRAFT, user=nour)
-    services.record_update(record=site, fields={"description": "Caravan city in the Syrian desert"}, user=nour)
+    services.record_update(
+        record=site, fields={"description": "Caravan city in the Syrian desert"}, user=nour
+    )
     services.record_submit_for_review(record=site, user=nour, reason="Corrected")
     return site
 
@@ -72,14 +80,21 @@ def partner_report():
     source = f.SourceFactory()
     return services.damage_report_submit(
         fields={"title": "Tower tombs blown up", "source": source, "severity": "destroyed"},
-        m2m={"sites": [f.HeritageSiteFactory()]}, citations=[{"source": source, "quote": "blown up"}],
-        submitted_by=partner, user=partner.account)
+        m2m={"sites": [f.HeritageSiteFactory()]},
+        citations=[{"source": source, "quote": "blown up"}],
+        submitted_by=partner,
+        user=partner.account,
+    )
 
 
-def test_the_queue_shows_each_change_against_the_published_version(admin_client, revised_site, partner_report):
+def test_the_queue_shows_each_change_against_the_published_version(
+    admin_client, revised_site, partner_report
+):
     body = admin_client.get(reverse(QUEUE)).content.decode()
 
-    assert "<del>Oasis city</del>" in body and "<ins>Caravan city in the Syrian desert</ins>" in body
+    assert (
+        "<del>Oasis city</del>" in body and "<ins>Caravan city in the Syrian desert</ins>" in body
+    )
     assert "<del>Palmyra</del>" not in body  # unchanged fields are left out
     assert "never published: every filled field is new" in body and "<ins>Destroyed</ins>" in body
     assert "Aleppo Heritage Watch" in body
@@ -96,7 +111,9 @@ def test_a_second_curator_publishes_from_the_queue_with_a_public_note(admin_clie
     assert public_history(site)[0].note == "Description corrected."
 
 
-def test_the_submitter_gets_no_publish_button_and_a_forced_publish_is_refused(nour_client, revised_site):
+def test_the_submitter_gets_no_publish_button_and_a_forced_publish_is_refused(
+    nour_client, revised_site
+):
     body = nour_client.get(reverse(QUEUE)).content.decode()
     assert 'value="Publish"' not in body and "another curator publishes it" in body
 
@@ -108,7 +125,11 @@ def test_the_submitter_gets_no_publish_button_and_a_forced_publish_is_refused(no
 
 def test_a_record_changed_since_the_queue_was_shown_is_not_published(admin_client, partner_report):
     shown = partner_report.version
-    services.record_update(record=partner_report, fields={"severity": "slight"}, user=partner_report.submitted_by.account)
+    services.record_update(
+        record=partner_report,
+        fields={"severity": "slight"},
+        user=partner_report.submitted_by.account,
+    )
 
     response = publish(admin_client, partner_report, version=shown)
 
@@ -116,8 +137,9 @@ def test_a_record_changed_since_the_queue_was_shown_is_not_published(admin_clien
     assert DamageReport.objects.get(pk=partner_report.pk).lifecycle == Lifecycle.IN_REVIEW
 
 
-def test_returning_needs_a_reason_which_the_curator_then_reads_on_the_record(admin_client, nour_client,
-                                                                             revised_site):
+def test_returning_needs_a_reason_which_the_curator_then_reads_on_the_record(
+    admin_client, nour_client, revised_site
+):
     refused = send_back(admin_client, revised_site, "")
     assert any("Reason for returning it" in message for message in messages_of(refused))
     assert HeritageSite.objects.get(pk=revised_site.pk).lifecycle == Lifecycle.IN_REVIEW
@@ -135,7 +157,9 @@ def test_returning_needs_a_reason_which_the_curator_then_reads_on_the_record(adm
 def test_the_queue_reads_a_bounded_number_of_queries(admin_client, django_assert_max_num_queries):
     partner = f.PartnerInstitutionFactory()
     for n in range(12):
-        f.DamageReportFactory(lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner, title=f"Report {n}")
+        f.DamageReportFactory(
+            lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner, title=f"Report {n}"
+        )
         f.HeritageSiteFactory(lifecycle=Lifecycle.IN_REVIEW)
     with django_assert_max_num_queries(40):
         response = admin_client.get(reverse(QUEUE))
@@ -155,8 +179,15 @@ def test_restoring_an_old_version_adds_a_version_and_keeps_the_lifecycle(admin_c
     admin_client.post(restore, {"loaded_version": 2, "change_reason": "Vandalism undone"})
 
     site.refresh_from_db()
-    assert (site.description, site.version, site.lifecycle) == ("Oasis city", 3, Lifecycle.PUBLISHED)
-    assert site.history.count() == 3 and site.history.first().history_change_reason == "Vandalism undone"
+    assert (site.description, site.version, site.lifecycle) == (
+        "Oasis city",
+        3,
+        Lifecycle.PUBLISHED,
+    )
+    assert (
+        site.history.count() == 3
+        and site.history.first().history_change_reason == "Vandalism undone"
+    )
 
 
 def test_restoring_from_a_stale_page_restores_nothing(admin_client):
@@ -165,8 +196,10 @@ def test_restoring_from_a_stale_page_restores_nothing(admin_client):
     old = site.history.order_by("history_id").first()
     services.record_update(record=site, fields={"description": "Third"})
 
-    response = admin_client.post(reverse("admin:registry_heritagesite_restore", args=[site.pk, old.history_id]),
-                                 {"loaded_version": 2})
+    response = admin_client.post(
+        reverse("admin:registry_heritagesite_restore", args=[site.pk, old.history_id]),
+        {"loaded_version": 2},
+    )
 
     assert any("Nothing was restored" in message for message in messages_of(response))
     assert HeritageSite.objects.get(pk=site.pk).description == "Third"

@@ -31,12 +31,23 @@ from dataclasses import dataclass, field
 import dj_database_url
 import pytest
 
-from tests.test_api_e2e import BASE_DIR, CURATOR, SETUP, database_url, free_port, manage, report_body  # noqa: F401
+from tests.test_api_e2e import (  # noqa: F401  (database_url is a fixture)
+    BASE_DIR,
+    CURATOR,
+    SETUP,
+    database_url,
+    free_port,
+    manage,
+    report_body,
+)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
-    reason="needs PostgreSQL: set DATABASE_URL=postgres://…",
-)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://…",
+    ),
+]
 
 WRITERS = 8
 OPERATIONS = 100
@@ -75,10 +86,20 @@ class Client:
     def login(self) -> None:
         page = self.opener.open(self.base + "/admin/login/", timeout=60).read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode({"username": CURATOR[0], "password": CURATOR[1],
-                                       "csrfmiddlewaretoken": token, "next": "/admin/"}).encode()
-        self.opener.open(urllib.request.Request(self.base + "/admin/login/", data=form), timeout=60).close()
-        assert any(cookie.name == "sessionid" for cookie in self.jar), "the curator could not log in"
+        form = urllib.parse.urlencode(
+            {
+                "username": CURATOR[0],
+                "password": CURATOR[1],
+                "csrfmiddlewaretoken": token,
+                "next": "/admin/",
+            }
+        ).encode()
+        self.opener.open(
+            urllib.request.Request(self.base + "/admin/login/", data=form), timeout=60
+        ).close()
+        assert any(cookie.name == "sessionid" for cookie in self.jar), (
+            "the curator could not log in"
+        )
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         headers = {"Content-Type": "application/json"}
@@ -88,7 +109,9 @@ class Client:
         if csrf:
             headers["X-CSRFToken"] = csrf
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method=method
+        )
         try:
             with self.opener.open(request, timeout=120) as response:
                 return response.status, json.loads(response.read() or b"{}")
@@ -99,18 +122,46 @@ class Client:
 @pytest.fixture(scope="module")
 def gunicorn(database_url, tmp_path_factory):  # noqa: F811
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "HERITAGE_TESTING": "1", "DEBUG": "0",
-           "SECRET_KEY": secrets.token_urlsafe(40), "API_ANON_RATE": "100000/hour",
-           "API_USER_RATE": "100000/hour", "CONN_MAX_AGE": "0", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HERITAGE_TESTING": "1",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "API_ANON_RATE": "100000/hour",
+        "API_USER_RATE": "100000/hour",
+        "CONN_MAX_AGE": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     manage(env, "migrate", "--noinput")
     manage(env, "load_seeds")
-    keys = [line.split()[1] for line in manage(env, "shell", "-c", SETUP).splitlines() if line.startswith("KEY ")]
+    keys = [
+        line.split()[1]
+        for line in manage(env, "shell", "-c", SETUP).splitlines()
+        if line.startswith("KEY ")
+    ]
     log = open(tmp_path_factory.mktemp("gunicorn") / "server.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "heritage.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--threads", "4", "--timeout", "120"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "heritage.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -142,14 +193,19 @@ def submissions(base: str, keys: list[str]) -> dict[str, list[str]]:
         client = Client(base, key)
         owned[key] = []
         for n in range(RECORDS_PER_PARTNER):
-            status, body = client.call("POST", "/api/v1/damage-reports/",
-                                       report_body(site, source, title=f"Report {n}", description="start"))
+            status, body = client.call(
+                "POST",
+                "/api/v1/damage-reports/",
+                report_body(site, source, title=f"Report {n}", description="start"),
+            )
             assert status == 201, body
             owned[key].append(body["slug"])
     return owned
 
 
-def write(client: Client, slugs: list[str], *, curator: bool, name: str, tally: Tally, seed: int) -> None:
+def write(
+    client: Client, slugs: list[str], *, curator: bool, name: str, tally: Tally, seed: int
+) -> None:
     """OPERATIONS reads, each followed by a PATCH or a move with the version just read."""
     rng = random.Random(seed)
     field_name = "title" if curator else "description"
@@ -168,7 +224,11 @@ def write(client: Client, slugs: list[str], *, curator: bool, name: str, tally: 
         else:
             value = f"{name}-{n}"
             status, answer = client.call("PATCH", url, {field_name: value, "version": version})
-            ack = Ack(slug, answer["version"], "patch", {field_name: value}) if status == 200 else None
+            ack = (
+                Ack(slug, answer["version"], "patch", {field_name: value})
+                if status == 200
+                else None
+            )
         tally.add(status, ack)
 
 
@@ -176,12 +236,21 @@ def history(database_url: str) -> dict[tuple[str, int], dict]:  # noqa: F811
     import psycopg
 
     config = dj_database_url.parse(database_url)
-    with psycopg.connect(host=config["HOST"], port=config["PORT"] or None, user=config["USER"],
-                         password=config["PASSWORD"] or None, dbname=config["NAME"]) as connection:
+    with psycopg.connect(
+        host=config["HOST"],
+        port=config["PORT"] or None,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname=config["NAME"],
+    ) as connection:
         rows = connection.execute(
-            "SELECT slug, version, title, description, lifecycle FROM registry_historicaldamagereport").fetchall()
-    return {(slug, version): {"title": title, "description": description, "lifecycle": lifecycle}
-            for slug, version, title, description, lifecycle in rows}
+            "SELECT slug, version, title, description, lifecycle"
+            " FROM registry_historicaldamagereport"
+        ).fetchall()
+    return {
+        (slug, version): {"title": title, "description": description, "lifecycle": lifecycle}
+        for slug, version, title, description, lifecycle in rows
+    }
 
 
 def test_eight_writers_lose_no_acknowledged_change(gunicorn):
@@ -191,24 +260,36 @@ def test_eight_writers_lose_no_acknowledged_change(gunicorn):
     curators = [Client(base) for _ in range(WRITERS // 2)]
     for curator in curators:
         curator.login()
-    writers = [(Client(base, keys[n % len(keys)]), owned[keys[n % len(keys)]], False) for n in range(WRITERS // 2)]
+    writers = [
+        (Client(base, keys[n % len(keys)]), owned[keys[n % len(keys)]], False)
+        for n in range(WRITERS // 2)
+    ]
     writers += [(curator, every, True) for curator in curators]
     tally = Tally()
     started = time.monotonic()
-    threads = [threading.Thread(target=write, args=(client, slugs), kwargs={
-        "curator": is_curator, "name": f"w{n}", "tally": tally, "seed": n})
-        for n, (client, slugs, is_curator) in enumerate(writers)]
+    threads = [
+        threading.Thread(
+            target=write,
+            args=(client, slugs),
+            kwargs={"curator": is_curator, "name": f"w{n}", "tally": tally, "seed": n},
+        )
+        for n, (client, slugs, is_curator) in enumerate(writers)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
 
-    print(f"\n{WRITERS} writers x {OPERATIONS}: {dict(tally.statuses)} in {elapsed:.1f} s, "
-          f"{len(tally.acks)} acknowledged ({sum(a.kind == 'move' for a in tally.acks)} moves)")
+    print(
+        f"\n{WRITERS} writers x {OPERATIONS}: {dict(tally.statuses)} in {elapsed:.1f} s, "
+        f"{len(tally.acks)} acknowledged ({sum(a.kind == 'move' for a in tally.acks)} moves)"
+    )
     assert sum(tally.statuses.values()) == WRITERS * OPERATIONS
     assert set(tally.statuses) <= {200, 409}, tally.statuses  # no 5xx, and nothing else refused
-    assert tally.statuses[200] >= WRITERS * OPERATIONS // 4  # the race was real, and writes got through
+    assert (
+        tally.statuses[200] >= WRITERS * OPERATIONS // 4
+    )  # the race was real, and writes got through
     stored = history(database_url)
     reader = Client(base)
     reader.login()
@@ -218,16 +299,22 @@ def test_eight_writers_lose_no_acknowledged_change(gunicorn):
         assert len(versions) == len(set(versions)), f"{slug}: two writes answered with one version"
         final = reader.call("GET", f"/api/v1/damage-reports/{slug}/")[1]
         assert final["version"] == (versions[-1] if versions else 1)
-        assert versions == list(range(2, final["version"] + 1)), f"{slug}: a version nobody was answered"
+        assert versions == list(range(2, final["version"] + 1)), (
+            f"{slug}: a version nobody was answered"
+        )
         for ack in acks:
             saved = stored[(slug, ack.version)]
             for name, value in ack.fields.items():
                 assert saved[name] == value, f"{slug} v{ack.version}: {name} lost"
             if ack.kind == "move":
                 before = stored[(slug, ack.version - 1)]
-                assert (saved["title"], saved["description"]) == (before["title"], before["description"]), \
-                    f"{slug} v{ack.version}: the move overwrote a field"
+                assert (saved["title"], saved["description"]) == (
+                    before["title"],
+                    before["description"],
+                ), f"{slug} v{ack.version}: the move overwrote a field"
         for name in ("title", "description"):
             last = next((a.fields[name] for a in reversed(acks) if name in a.fields), None)
             if last is not None:
-                assert final[name] == last, f"{slug}: the last acknowledged {name} is not the stored one"
+                assert final[name] == last, (
+                    f"{slug}: the last acknowledged {name} is not the stored one"
+                )

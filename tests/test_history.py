@@ -27,8 +27,13 @@ def site(jane):
     site = f.HeritageSiteFactory(lifecycle=Lifecycle.DRAFT, description="Draft wording nobody saw")
     services.record_update(record=site, fields={"name": "Palmyra (draft name)"}, user=jane)
     services.record_publish(record=site)
-    services.record_update(record=site, fields={"description": "Oasis city."}, user=jane,
-                           reason=SECRETS[2], public_note="Description from the nomination file.")
+    services.record_update(
+        record=site,
+        fields={"description": "Oasis city."},
+        user=jane,
+        reason=SECRETS[2],
+        public_note="Description from the nomination file.",
+    )
     services.record_update(record=site, fields={"is_sensitive": True}, user=jane, reason=SECRETS[2])
     services.record_update(record=site, fields={"latitude": "34.6", "longitude": "38.3"}, user=jane)
     return site
@@ -51,7 +56,9 @@ def test_a_withdrawal_and_a_new_publication_are_entries(site):
     services.record_publish(record=site)
 
     assert [(e.change, e.fields) for e in public_history(site)][:2] == [
-        ("republished", ["name"]), ("withdrawn", [])]
+        ("republished", ["name"]),
+        ("withdrawn", []),
+    ]
 
 
 def test_history_is_newest_first_and_capped(jane):
@@ -70,7 +77,9 @@ def test_the_site_page_and_the_api_show_the_same_history_without_people_or_reaso
 
     assert reply.status_code == 200
     body = reply.json()
-    assert [(e["change"], e["fields"]) for e in body] == [(e.change, e.fields) for e in public_history(site)]
+    assert [(e["change"], e["fields"]) for e in body] == [
+        (e.change, e.fields) for e in public_history(site)
+    ]
     assert set(body[0]) == {"date", "change", "fields", "note"}
     assert "Description from the nomination file." in html and "Latitude" in html
     for secret in SECRETS:
@@ -84,17 +93,27 @@ def test_the_history_of_a_draft_is_not_public(client):
 
 
 DETAIL_FACTORIES = {
-    "artefact": f.ArtefactFactory, "event": f.DamageEventFactory, "report": f.DamageReportFactory,
-    "pledge": f.RestorationPledgeFactory, "source": f.SourceFactory, "actor": f.ActorFactory,
-    "intervention": f.InterventionFactory, "site": f.HeritageSiteFactory,
+    "artefact": f.ArtefactFactory,
+    "event": f.DamageEventFactory,
+    "report": f.DamageReportFactory,
+    "pledge": f.RestorationPledgeFactory,
+    "source": f.SourceFactory,
+    "actor": f.ActorFactory,
+    "intervention": f.InterventionFactory,
+    "site": f.HeritageSiteFactory,
 }
 
 
 @pytest.mark.parametrize("kind", list(DETAIL_FACTORIES))
 def test_every_detail_page_shows_how_the_record_changed(client, kind, jane):
     record = DETAIL_FACTORIES[kind]()
-    services.record_update(record=record, fields={"description": "Corrected."}, user=jane,
-                           reason=SECRETS[2], public_note="Wording corrected.")
+    services.record_update(
+        record=record,
+        fields={"description": "Corrected."},
+        user=jane,
+        reason=SECRETS[2],
+        public_note="Wording corrected.",
+    )
 
     response = client.get(record.get_absolute_url())
 

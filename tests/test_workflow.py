@@ -1,4 +1,4 @@
-"""The review workflow (registry/workflow.py) and the lost-update rules of the services behind it."""
+"""The review workflow (registry/workflow.py) and the services' rules against lost updates."""
 
 from __future__ import annotations
 
@@ -7,11 +7,20 @@ from django.core.exceptions import ValidationError
 
 from registry import services, workflow
 from registry.models import (
-    DamageReport, HeritageSite, Lifecycle, LifecycleMove, PledgeStatus, RestorationPledge,
+    DamageReport,
+    HeritageSite,
+    Lifecycle,
+    LifecycleMove,
+    PledgeStatus,
+    RestorationPledge,
 )
 from tests.factories import (
-    CitationFactory, DamageReportFactory, HeritageSiteFactory, PartnerInstitutionFactory,
-    RestorationPledgeFactory, SourceFactory,
+    CitationFactory,
+    DamageReportFactory,
+    HeritageSiteFactory,
+    PartnerInstitutionFactory,
+    RestorationPledgeFactory,
+    SourceFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +44,29 @@ def cited_draft(**fields) -> DamageReport:
 
 # No lost updates
 
+
 def test_a_transition_keeps_an_edit_saved_after_the_record_was_read(amal):
-    stale = HeritageSite.objects.get(pk=HeritageSiteFactory(lifecycle=Lifecycle.DRAFT, description="Old").pk)
-    services.record_update(record=HeritageSite.objects.get(pk=stale.pk), fields={"description": "Surveyed"},
-                           expected_version=1)
+    stale = HeritageSite.objects.get(
+        pk=HeritageSiteFactory(lifecycle=Lifecycle.DRAFT, description="Old").pk
+    )
+    services.record_update(
+        record=HeritageSite.objects.get(pk=stale.pk),
+        fields={"description": "Surveyed"},
+        expected_version=1,
+    )
 
     services.record_archive(record=stale, user=amal, reason="Duplicate")
 
     stored = HeritageSite.objects.get(pk=stale.pk)
-    assert (stored.lifecycle, stored.description, stored.version) == (Lifecycle.ARCHIVED, "Surveyed", 3)
-    assert (stale.description, stale.version) == ("Surveyed", 3)  # the caller's copy is brought up to date
+    assert (stored.lifecycle, stored.description, stored.version) == (
+        Lifecycle.ARCHIVED,
+        "Surveyed",
+        3,
+    )
+    assert (stale.description, stale.version) == (
+        "Surveyed",
+        3,
+    )  # the caller's copy is brought up to date
 
 
 def test_a_transition_from_an_older_version_is_refused_and_changes_nothing(amal):
@@ -61,7 +83,9 @@ def test_a_transition_from_an_older_version_is_refused_and_changes_nothing(amal)
 def test_an_update_writes_only_its_fields_on_the_stored_row():
     site = HeritageSiteFactory(description="Old", name="Palmyra")
     stale = HeritageSite.objects.get(pk=site.pk)
-    services.record_update(record=HeritageSite.objects.get(pk=site.pk), fields={"description": "New"})
+    services.record_update(
+        record=HeritageSite.objects.get(pk=site.pk), fields={"description": "New"}
+    )
 
     services.record_update(record=stale, fields={"name": "Tadmor"})
 
@@ -87,9 +111,13 @@ def test_a_pledge_status_change_keeps_an_edit_of_the_pledge_made_meanwhile(setti
     stale = RestorationPledge.objects.get(pk=pledge.pk)
     services.record_update(record=pledge, fields={"conditions": "Once the area is safe"})
 
-    services.pledge_record_status(pledge=stale, status=PledgeStatus.IN_PROGRESS, date="2017",
-                                  citations=[{"source": SourceFactory(), "quote": "work has begun"}],
-                                  lifecycle=Lifecycle.PUBLISHED)
+    services.pledge_record_status(
+        pledge=stale,
+        status=PledgeStatus.IN_PROGRESS,
+        date="2017",
+        citations=[{"source": SourceFactory(), "quote": "work has begun"}],
+        lifecycle=Lifecycle.PUBLISHED,
+    )
 
     stored = RestorationPledge.objects.get(pk=pledge.pk)
     assert (stored.status, stored.conditions) == (PledgeStatus.IN_PROGRESS, "Once the area is safe")
@@ -107,6 +135,7 @@ def test_a_long_reason_is_kept_whole_in_the_review_log_and_cut_in_the_history(am
 
 # Who may make each move
 
+
 def test_a_second_curator_publishes_what_a_curator_submitted(amal, omar):
     report = cited_draft()
     services.record_submit_for_review(record=report, user=amal, reason="Ready")
@@ -116,10 +145,14 @@ def test_a_second_curator_publishes_what_a_curator_submitted(amal, omar):
     services.record_publish(record=report, user=omar, reason="Checked against the source")
 
     assert DamageReport.objects.get(pk=report.pk).lifecycle == Lifecycle.PUBLISHED
-    moves = [(m.from_state, m.to_state, m.moved_by, m.reason)
-             for m in LifecycleMove.objects.for_record(report).order_by("moved_at", "pk")]
-    assert moves == [(Lifecycle.DRAFT, Lifecycle.IN_REVIEW, amal, "Ready"),
-                     (Lifecycle.IN_REVIEW, Lifecycle.PUBLISHED, omar, "Checked against the source")]
+    moves = [
+        (m.from_state, m.to_state, m.moved_by, m.reason)
+        for m in LifecycleMove.objects.for_record(report).order_by("moved_at", "pk")
+    ]
+    assert moves == [
+        (Lifecycle.DRAFT, Lifecycle.IN_REVIEW, amal, "Ready"),
+        (Lifecycle.IN_REVIEW, Lifecycle.PUBLISHED, omar, "Checked against the source"),
+    ]
 
 
 def test_a_curator_who_changed_a_record_under_review_does_not_publish_it(amal, omar):
@@ -150,14 +183,21 @@ def test_a_single_curator_installation_publishes_its_own_drafts(amal, settings):
 def test_a_partner_submission_is_published_by_any_curator(amal):
     partner = PartnerInstitutionFactory()
     report = services.damage_report_submit(
-        fields={"title": "Cases smashed", "source": SourceFactory()}, m2m={"sites": [HeritageSiteFactory()]},
-        citations=[{"source": SourceFactory(), "quote": "smashed"}], submitted_by=partner,
-        user=partner.account)
+        fields={"title": "Cases smashed", "source": SourceFactory()},
+        m2m={"sites": [HeritageSiteFactory()]},
+        citations=[{"source": SourceFactory(), "quote": "smashed"}],
+        submitted_by=partner,
+        user=partner.account,
+    )
 
     services.record_publish(record=report, user=amal)
 
     created = LifecycleMove.objects.for_record(report).order_by("pk").first()
-    assert (created.to_state, created.partner, created.moved_by) == (Lifecycle.IN_REVIEW, partner, partner.account)
+    assert (created.to_state, created.partner, created.moved_by) == (
+        Lifecycle.IN_REVIEW,
+        partner,
+        partner.account,
+    )
 
 
 def test_returning_a_record_needs_a_reason_and_logs_it(amal):

@@ -75,7 +75,8 @@ class RecordAdminForm(VersionCheckMixin, ChangeReasonForm):
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     public_note = forms.CharField(
         label=_("Public note (optional)"), required=False, max_length=300,
-        help_text=_("Shown to the public in the record's history, beside this change; the reason above is not."),
+        help_text=_("Shown to the public in the record's history, beside this change; "
+                    "the reason above is not."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -34,7 +34,9 @@ ROWS_PER_MODEL = 50
 class PublishForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     public_note = forms.CharField(
-        label=gettext_lazy("Public note (optional)"), required=False, max_length=300,
+        label=gettext_lazy("Public note (optional)"),
+        required=False,
+        max_length=300,
         help_text=gettext_lazy("Shown in the record's public history."),
     )
 
@@ -42,7 +44,8 @@ class PublishForm(forms.Form):
 class ReturnForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
-        label=gettext_lazy("Reason for returning it"), max_length=1000,
+        label=gettext_lazy("Reason for returning it"),
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=gettext_lazy("The submitter reads this: say what to fix."),
     )
@@ -54,13 +57,18 @@ def _row(site: AdminSite, request, record: Record, diff) -> dict:
     action = f"{site.name}:registry_review_move"
     return {
         "record": record,
+        "model_name": opts.model_name,
         "url": reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
         "diff": diff,
         "may_publish": may_publish,
         "publish_url": reverse(action, args=[opts.model_name, record.pk, "publish"]),
         "return_url": reverse(action, args=[opts.model_name, record.pk, "return"]),
-        "publish_form": PublishForm(initial={"version": record.version}, prefix=f"p{opts.model_name}{record.pk}"),
-        "return_form": ReturnForm(initial={"version": record.version}, prefix=f"r{opts.model_name}{record.pk}"),
+        "publish_form": PublishForm(
+            initial={"version": record.version}, prefix=f"p{opts.model_name}{record.pk}"
+        ),
+        "return_form": ReturnForm(
+            initial={"version": record.version}, prefix=f"r{opts.model_name}{record.pk}"
+        ),
     }
 
 
@@ -71,7 +79,9 @@ def _sections(site: AdminSite, request) -> list[dict]:
             continue
         opts = model._meta
         rows = list(
-            model_admin.get_queryset(request).in_review().select_related("submitted_by")
+            model_admin.get_queryset(request)
+            .in_review()
+            .select_related("submitted_by")
             .order_by("-updated_at")[: ROWS_PER_MODEL + 1]
         )
         if not rows:
@@ -79,12 +89,14 @@ def _sections(site: AdminSite, request) -> list[dict]:
         shown = rows[:ROWS_PER_MODEL]
         diffs = review_diffs(model, shown)
         changelist = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_changelist")
-        sections.append({
-            "title": opts.verbose_name_plural,
-            "changelist_url": f"{changelist}?lifecycle__exact={Lifecycle.IN_REVIEW}",
-            "more": len(rows) > ROWS_PER_MODEL,
-            "rows": [_row(site, request, row, diffs[row.pk]) for row in shown],
-        })
+        sections.append(
+            {
+                "title": opts.verbose_name_plural,
+                "changelist_url": f"{changelist}?lifecycle__exact={Lifecycle.IN_REVIEW}",
+                "more": len(rows) > ROWS_PER_MODEL,
+                "rows": [_row(site, request, row, diffs[row.pk]) for row in shown],
+            }
+        )
     return sorted(sections, key=lambda section: str(section["title"]))
 
 
@@ -115,27 +127,44 @@ def review_move_view(request, model_name: str, pk: int, move: str):
     form = form_class(request.POST, prefix=f"{prefix}{model_name}{pk}")
     queue = reverse(f"{admin.site.name}:registry_review_queue")
     if not form.is_valid():
-        problems = "; ".join(f"{form.fields[name].label or name}: {' '.join(errors)}"
-                             for name, errors in form.errors.items())
-        messages.error(request, _("“%(record)s” was not changed: %(problems)s") % {
-            "record": record, "problems": problems})
+        problems = "; ".join(
+            f"{form.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(
+            request,
+            _("“%(record)s” was not changed: %(problems)s")
+            % {"record": record, "problems": problems},
+        )
         return HttpResponseRedirect(queue)
     data = form.cleaned_data
     try:
         if move == "publish":
-            services.record_publish(record=record, user=request.user, expected_version=data["version"],
-                                    reason=_("Published from the review queue"),
-                                    public_note=data["public_note"])
+            services.record_publish(
+                record=record,
+                user=request.user,
+                expected_version=data["version"],
+                reason=_("Published from the review queue"),
+                public_note=data["public_note"],
+            )
             messages.success(request, _("“%(record)s” is published.") % {"record": record})
         else:
-            services.record_return(record=record, user=request.user, reason=data["reason"],
-                                   expected_version=data["version"])
-            messages.success(request, _("“%(record)s” went back to its submitter as a draft.") % {
-                "record": record})
+            services.record_return(
+                record=record,
+                user=request.user,
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+            messages.success(
+                request,
+                _("“%(record)s” went back to its submitter as a draft.") % {"record": record},
+            )
     except (ValidationError, services.StaleVersionError, workflow.MoveRefused) as error:
         detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, _("“%(record)s” was not changed: %(detail)s") % {
-            "record": record, "detail": detail})
+        messages.error(
+            request,
+            _("“%(record)s” was not changed: %(detail)s") % {"record": record, "detail": detail},
+        )
     return HttpResponseRedirect(queue)
 
 
@@ -150,9 +179,16 @@ def add_review_queue_url(site: AdminSite) -> None:
 
     def get_urls():
         return [
-            path("registry/review-queue/", site.admin_view(review_queue_view), name="registry_review_queue"),
-            path("registry/review-queue/<slug:model_name>/<int:pk>/<slug:move>/",
-                 site.admin_view(review_move_view), name="registry_review_move"),
+            path(
+                "registry/review-queue/",
+                site.admin_view(review_queue_view),
+                name="registry_review_queue",
+            ),
+            path(
+                "registry/review-queue/<slug:model_name>/<int:pk>/<slug:move>/",
+                site.admin_view(review_move_view),
+                name="registry_review_move",
+            ),
             *site_urls(),
         ]
 

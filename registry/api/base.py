@@ -27,7 +27,9 @@ from .errors import JSONErrorsMixin, PayloadTooLarge
 from .pagination import RecordCursorPagination
 from .renderers import CSVRenderer, JSONLDRenderer
 from .schema import RegistryAutoSchema
-from .workflow import PublicHistorySerializer, ReviewMoveSerializer, TransitionPermission, TransitionSerializer
+from .workflow import (
+    PublicHistorySerializer, ReviewMoveSerializer, TransitionPermission, TransitionSerializer,
+)
 
 
 def citations_prefetch(request, lookup: str = "citations") -> Prefetch:
@@ -226,18 +228,20 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
 
     @extend_schema(responses=ReviewMoveSerializer(many=True), summary="The review log of a record "
                    "(curators and the submitting partner)", filters=False)
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], conditional=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[],
+            conditional=False)
     def review(self, request, *args, **kwargs):
         record = self.get_object()
         partner = partner_of(request)
         if not is_curator(request) and (partner is None or record.submitted_by_id != partner.pk):
-            raise PermissionDenied(_("Only curators and the institution that submitted a record read its "
-                                     "review log."))
+            raise PermissionDenied(_("Only curators and the institution that submitted a record "
+                                     "read its review log."))
         moves = LifecycleMove.objects.for_record(record).select_related("partner").newest_first()
         return Response(ReviewMoveSerializer(moves, many=True).data)
 
     @extend_schema(responses=PublicHistorySerializer(many=True), summary="How this record changed",
                    filters=False)
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], conditional=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[],
+            conditional=False)
     def history(self, request, *args, **kwargs):
         return Response(PublicHistorySerializer(public_history(self.get_object()), many=True).data)

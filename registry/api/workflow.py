@@ -11,19 +11,32 @@ from .access import RegistryPermission, partner_of
 from .fields import StrictCharField
 
 
+STATES = ", ".join(Lifecycle.values)
+
+
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Lifecycle.values)
     version = serializers.IntegerField(
-        min_value=1, help_text="The version you reviewed; a stale one is refused with 409.",
-        error_messages={"required": "Send the version of the record you are moving, as read; "
-                                    "a record changed since is refused with 409."},
+        min_value=1,
+        help_text="The version you reviewed; a stale one is refused with 409.",
+        error_messages={
+            "required": "Send the version of the record you are moving, as read; "
+            "a record changed since is refused with 409."
+        },
     )
     reason = StrictCharField(
-        required=False, allow_blank=True, max_length=1000,
-        help_text="Why. Required when returning a record to its submitter, who reads it in the review log.",
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why. Required when returning a record to its submitter, "
+        "who reads it in the review log.",
     )
-    public_note = StrictCharField(required=False, allow_blank=True, max_length=300,
-                                  help_text="Optional note shown in the record's public history.")
+    public_note = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Optional note shown in the record's public history.",
+    )
 
 
 class TransitionPermission(RegistryPermission):
@@ -37,9 +50,11 @@ class TransitionPermission(RegistryPermission):
 
 class ReviewMoveSerializer(serializers.Serializer):
     moved_at = serializers.DateTimeField(read_only=True)
-    from_state = serializers.ChoiceField(choices=Lifecycle.choices, read_only=True)
-    to_state = serializers.ChoiceField(choices=Lifecycle.choices, read_only=True)
-    by = serializers.SerializerMethodField(help_text="“curator”, “registry”, or the partner's slug.")
+    from_state = serializers.CharField(read_only=True, help_text=f"One of: {STATES}.")
+    to_state = serializers.CharField(read_only=True, help_text=f"One of: {STATES}.")
+    by = serializers.SerializerMethodField(
+        help_text="“curator”, “registry”, or the partner's slug."
+    )
     reason = serializers.CharField(read_only=True)
     version = serializers.IntegerField(read_only=True, source="record_version")
 
@@ -52,6 +67,7 @@ class ReviewMoveSerializer(serializers.Serializer):
 class PublicHistorySerializer(serializers.Serializer):
     date = serializers.DateTimeField(read_only=True)
     change = serializers.ChoiceField(choices=Change.choices, read_only=True)
-    fields = serializers.ListField(child=serializers.CharField(), read_only=True,
-                                   help_text="Names of the fields that changed.")
+    fields = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Names of the fields that changed."
+    )
     note = serializers.CharField(read_only=True, help_text="The curators' public note, if any.")

@@ -13,7 +13,9 @@ from .base import Lifecycle
 
 class LifecycleMoveQuerySet(models.QuerySet):
     def for_record(self, record):
-        return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        )
 
     def returns(self):
         """Moves that sent a record back from review to its submitter."""
@@ -38,13 +40,21 @@ class LifecycleMove(models.Model):
     from_state = models.CharField(_("from"), max_length=16, choices=Lifecycle.choices)
     to_state = models.CharField(_("to"), max_length=16, choices=Lifecycle.choices)
     moved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("moved by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Empty for moves made by the registry itself (seed loader, imports)."),
     )
     partner = models.ForeignKey(
-        "registry.PartnerInstitution", verbose_name=_("partner institution"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "registry.PartnerInstitution",
+        verbose_name=_("partner institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     moved_at = models.DateTimeField(_("moved at"), auto_now_add=True)
     reason = models.TextField(_("reason"), max_length=1000, blank=True)
@@ -56,7 +66,11 @@ class LifecycleMove(models.Model):
         verbose_name = _("lifecycle move")
         verbose_name_plural = _("lifecycle moves")
         ordering = ["-moved_at", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-moved_at"], name="registry_move_record_idx")]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-moved_at"], name="registry_move_record_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"

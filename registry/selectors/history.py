@@ -54,7 +54,8 @@ def public_history(record: Record, *, limit: int = HISTORY_LIMIT) -> list[Histor
     """The record's public changes, newest first, at most ``limit`` of them. One query."""
     columns = public_fields(type(record))
     rows = record.history.order_by("history_date", "history_id").values(
-        "lifecycle", "history_date", "history_public_note", *(column.attname for column in columns))
+        "lifecycle", "history_date", "history_public_note", *(column.attname for column in columns)
+    )
     entries: list[HistoryEntry] = []
     shown = None  # the last published version
     withdrawn = False
@@ -64,7 +65,9 @@ def public_history(record: Record, *, limit: int = HISTORY_LIMIT) -> list[Histor
                 entries.append(HistoryEntry(date=row["history_date"], change=Change.WITHDRAWN))
                 withdrawn = True
             continue
-        changed = [] if shown is None else [c for c in columns if row[c.attname] != shown[c.attname]]
+        changed = (
+            [] if shown is None else [c for c in columns if row[c.attname] != shown[c.attname]]
+        )
         note = row["history_public_note"] or ""
         if shown is None:
             change = Change.PUBLISHED
@@ -75,14 +78,21 @@ def public_history(record: Record, *, limit: int = HISTORY_LIMIT) -> list[Histor
         else:
             shown = row
             continue  # saved again with nothing a reader would see
-        entries.append(HistoryEntry(
-            date=row["history_date"], change=change, fields=[c.name for c in changed],
-            labels=[str(c.verbose_name) for c in changed], note=note))
+        entries.append(
+            HistoryEntry(
+                date=row["history_date"],
+                change=change,
+                fields=[c.name for c in changed],
+                labels=[str(c.verbose_name) for c in changed],
+                note=note,
+            )
+        )
         shown, withdrawn = row, False
     return entries[::-1][:limit]
 
 
 # For curators: what a record under review would change in public.
+
 
 @dataclass
 class ReviewDiff:
@@ -97,10 +107,15 @@ def review_diffs(model: type[Record], records: list[Record]) -> dict[int, Review
     """A ``ReviewDiff`` for each record under review; one query, plus one per related kind shown."""
     from registry.workflow import authors_from_versions
 
-    columns = [c for c in model._meta.concrete_fields if c.editable and c.name not in ("id", "lifecycle")]
+    columns = [
+        c for c in model._meta.concrete_fields if c.editable and c.name not in ("id", "lifecycle")
+    ]
     versions: dict[int, list[dict]] = {record.pk: [] for record in records}
-    for row in model.history.filter(id__in=list(versions)).order_by("-history_date", "-history_id").values(
-            "id", "lifecycle", "history_date", "history_user_id", *(c.attname for c in columns)):
+    for row in (
+        model.history.filter(id__in=list(versions))
+        .order_by("-history_date", "-history_id")
+        .values("id", "lifecycle", "history_date", "history_user_id", *(c.attname for c in columns))
+    ):
         versions[row["id"]].append(row)
     diffs = {}
     for record in records:
@@ -116,8 +131,12 @@ def review_diffs(model: type[Record], records: list[Record]) -> dict[int, Review
                 continue
             changes.append((column, published, pending))
         diffs[record.pk] = ReviewDiff(
-            published_on=baseline["history_date"] if baseline else None, changes=changes,
-            authors=authors_from_versions((row["lifecycle"], row["history_user_id"]) for row in rows))
+            published_on=baseline["history_date"] if baseline else None,
+            changes=changes,
+            authors=authors_from_versions(
+                (row["lifecycle"], row["history_user_id"]) for row in rows
+            ),
+        )
     _display(diffs)
     return diffs
 
@@ -128,8 +147,13 @@ def _display(diffs: dict[int, ReviewDiff]) -> None:
     for diff in diffs.values():
         for column, published, pending in diff.changes:
             if column.is_relation:
-                related.setdefault(column, set()).update(v for v in (published, pending) if v is not None)
-    names = {column: column.related_model._default_manager.in_bulk(ids) for column, ids in related.items()}
+                related.setdefault(column, set()).update(
+                    v for v in (published, pending) if v is not None
+                )
+    names = {
+        column: column.related_model._default_manager.in_bulk(ids)
+        for column, ids in related.items()
+    }
 
     def show(column: models.Field, value) -> str:
         if value is None or value == "":
@@ -141,5 +165,7 @@ def _display(diffs: dict[int, ReviewDiff]) -> None:
         return str(value)
 
     for diff in diffs.values():
-        diff.changes = [(str(column.verbose_name), show(column, published), show(column, pending))
-                        for column, published, pending in diff.changes]
+        diff.changes = [
+            (str(column.verbose_name), show(column, published), show(column, pending))
+            for column, published, pending in diff.changes
+        ]
