@@ -527,16 +527,19 @@ def _many_reports(count: int):
 
 
 # Home: five counts, then the latest reports with their sites: dated ones, and
-# undated ones when too few are dated (two queries each at most).
+# undated ones when too few are dated (two queries each at most). Pages that show
+# pledges load their parties (one query); pages with reports add the dispute rule's
+# accounts (four queries for all of them), and site and artefact pages the condition
+# timelines of the record and of its artefacts (three each) and who is held responsible.
 QUERY_BOUNDS = [
-    ("registry:home", None, 9), ("registry:map", None, 2), ("registry:pledge-tracker", None, 8),
+    ("registry:home", None, 9), ("registry:map", None, 2), ("registry:pledge-tracker", None, 9),
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
-    ("registry:site-detail", "site", 26), ("registry:event-detail", "event", 11),
-    ("registry:source-detail", "source", 4), ("registry:pledge-detail", "pledge", 8),
-    ("registry:report-detail", "report", 10), ("registry:artefact-detail", "artefact", 19),
-    ("registry:actor-detail", "actor", 17), ("registry:intervention-detail", "intervention", 5),
+    ("registry:site-detail", "site", 36), ("registry:event-detail", "event", 15),
+    ("registry:source-detail", "source", 4), ("registry:pledge-detail", "pledge", 9),
+    ("registry:report-detail", "report", 14), ("registry:artefact-detail", "artefact", 26),
+    ("registry:actor-detail", "actor", 18), ("registry:intervention-detail", "intervention", 5),
 ]
 
 
