@@ -18,22 +18,44 @@ from registry import services
 from registry.models import ClaimStatus, Severity
 from registry.selectors.condition import CONDITION_FIELDS, condition_of
 from tests.factories import (
-    ArtefactFactory, CitationFactory, DamageReportFactory, HeritageSiteFactory, InterventionFactory,
+    ArtefactFactory,
+    CitationFactory,
+    DamageReportFactory,
+    HeritageSiteFactory,
+    InterventionFactory,
     SourceFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-DATES = ["", "2015", "2015-08", "2015-08-30", "2015-08-31", "2016-04", "2017", "2015/2016", "2017/.."]
+DATES = [
+    "",
+    "2015",
+    "2015-08",
+    "2015-08-30",
+    "2015-08-31",
+    "2016-04",
+    "2017",
+    "2015/2016",
+    "2017/..",
+]
 observations = st.lists(
-    st.tuples(st.sampled_from(["report", "intervention"]), st.sampled_from(DATES),
-              st.sampled_from(Severity.values), st.sampled_from(ClaimStatus.values)),
-    min_size=1, max_size=4,
+    st.tuples(
+        st.sampled_from(["report", "intervention"]),
+        st.sampled_from(DATES),
+        st.sampled_from(Severity.values),
+        st.sampled_from(ClaimStatus.values),
+    ),
+    min_size=1,
+    max_size=4,
 )
 text = st.text(alphabet="abcdefghij klmnop", min_size=1, max_size=20)
 edits = st.lists(
-    st.tuples(st.sampled_from(["title", "description", "citation note", "save again"]),
-              st.integers(min_value=0, max_value=3), text),
+    st.tuples(
+        st.sampled_from(["title", "description", "citation note", "save again"]),
+        st.integers(min_value=0, max_value=3),
+        text,
+    ),
     max_size=6,
 )
 
@@ -46,11 +68,23 @@ def _build(rows, order) -> tuple:
     for index in order:
         kind, date, severity, status = rows[index]
         if kind == "report":
-            record = DamageReportFactory(slug=f"state-{index}", source=source, sites=[site], occurred=date,
-                                         observed=date, severity=severity, claim_status=status)
+            record = DamageReportFactory(
+                slug=f"state-{index}",
+                source=source,
+                sites=[site],
+                occurred=date,
+                observed=date,
+                severity=severity,
+                claim_status=status,
+            )
         else:
-            record = InterventionFactory(slug=f"state-{index}", sites=[site], date=date, severity_after=severity,
-                                         claim_status=status)
+            record = InterventionFactory(
+                slug=f"state-{index}",
+                sites=[site],
+                date=date,
+                severity_after=severity,
+                claim_status=status,
+            )
         record.artefacts.set([artefact])
         target = "damage_report" if kind == "report" else "intervention"
         citation = CitationFactory(source=source, **{"damage_report": None, target: record})
@@ -61,8 +95,11 @@ def _build(rows, order) -> tuple:
 def _fingerprint(artefact) -> tuple:
     condition = condition_of(artefact)
     current = condition.current
-    return (current.record.slug if current else None, condition.severity,
-            [state.record.slug for state in condition.timeline])
+    return (
+        current.record.slug if current else None,
+        condition.severity,
+        [state.record.slug for state in condition.timeline],
+    )
 
 
 def _edit(records, kind: str, index: int, value: str) -> None:
@@ -78,8 +115,11 @@ def _edit(records, kind: str, index: int, value: str) -> None:
         services.record_save(record=record)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(rows=observations, edits=edits, data=st.data())
 def test_edits_that_say_nothing_about_condition_never_change_it(rows, edits, data):
     order = data.draw(st.permutations(range(len(rows))), label="order saved")
@@ -98,15 +138,23 @@ def test_edits_that_say_nothing_about_condition_never_change_it(rows, edits, dat
 
 def test_the_fields_that_can_change_a_condition_are_named():
     # The property above edits only fields outside these lists; this pins the lists.
-    assert CONDITION_FIELDS["report"] == ("observed", "occurred", "severity", "extent", "claim_status",
-                                          "lifecycle")
+    assert CONDITION_FIELDS["report"] == (
+        "observed",
+        "occurred",
+        "severity",
+        "extent",
+        "claim_status",
+        "lifecycle",
+    )
     assert "title" not in CONDITION_FIELDS["intervention"]
 
 
 def test_a_claim_status_does_change_a_condition():
     site = HeritageSiteFactory()
     artefact = ArtefactFactory(site=site)
-    report = DamageReportFactory(sites=[site], occurred="2015", severity="destroyed", claim_status="reported")
+    report = DamageReportFactory(
+        sites=[site], occurred="2015", severity="destroyed", claim_status="reported"
+    )
     report.artefacts.set([artefact])
     assert condition_of(artefact).current is None
     services.record_update(record=report, fields={"claim_status": "confirmed"})

@@ -23,8 +23,11 @@ def _source_ref(base: str, source):
 
 def _account(base: str, report, verdict):
     assignment = model.AttributeAssignment(
-        f"{base}/api/v1/damage-reports/{report.slug}/", label=f"Account: {report.title}")
-    assignment.classified_as = la._concept(base, "event_kind", "damage-account", "Account of damage")
+        f"{base}/api/v1/damage-reports/{report.slug}/", label=f"Account: {report.title}"
+    )
+    assignment.classified_as = la._concept(
+        base, "event_kind", "damage-account", "Account of damage"
+    )
     assignment.classified_as = la._choice(base, "claim_status", report, "claim_status")
     assignment.assigned = la._choice(base, "severity", report, "severity")
     if span := la._timespan(report.occurred_lower, report.occurred_upper, report.occurred):
@@ -42,13 +45,19 @@ def _account(base: str, report, verdict):
 
 def add_accounts(base: str, activity, event) -> None:
     """Attach every published report of ``event`` to its Activity, and any disagreement."""
-    reports = list(DamageReport.objects.published().filter(damage_event=event)
-                   .select_related("source", "cause_category", "cause_type", "responsible")
-                   .order_by("occurred_lower", "pk"))
+    reports = list(
+        DamageReport.objects.published()
+        .filter(damage_event=event)
+        .select_related("source", "cause_category", "cause_type", "responsible")
+        .order_by("occurred_lower", "pk")
+    )
     verdicts = report_verdicts(reports)
     for report in reports:
         activity.attributed_by = _account(base, report, verdicts[report.pk])
-    disputed = sorted({difference.message for verdict in verdicts.values() for difference in verdict.differences})
+    disputed = sorted(
+        {difference.message for verdict in verdicts.values() for difference in verdict.differences}
+    )
     if disputed:
-        activity.referred_to_by = la._statement(f"The accounts of this event disagree: {'; '.join(disputed)}.",
-                                                vocab.Note)
+        activity.referred_to_by = la._statement(
+            f"The accounts of this event disagree: {'; '.join(disputed)}.", vocab.Note
+        )

@@ -63,13 +63,19 @@ def _causes(reports: list[DamageReport]) -> list[str]:
 
 
 def _responsible(reports: list[DamageReport]) -> list:
-    actors = {report.responsible.pk: report.responsible for report in reports
-              if report.responsible_id and report.responsible.is_public}
+    actors = {
+        report.responsible.pk: report.responsible
+        for report in reports
+        if report.responsible_id and report.responsible.is_public
+    }
     event_ids = {report.damage_event_id for report in reports if report.damage_event_id}
     if event_ids:
-        attributions = (Attribution.objects.published().filter(damage_event_id__in=event_ids,
-                                                                actor__lifecycle="published")
-                        .select_related("actor").order_by("actor__name"))
+        attributions = (
+            Attribution.objects.published()
+            .filter(damage_event_id__in=event_ids, actor__lifecycle="published")
+            .select_related("actor")
+            .order_by("actor__name")
+        )
         for attribution in attributions:
             actors.setdefault(attribution.actor.pk, attribution.actor)
     return list(actors.values())
@@ -84,15 +90,19 @@ def _sources(reports: list[DamageReport]) -> list:
 
 
 def build_summary(*, condition: Condition, reports, pledges, parts=()) -> Summary:
-    """``reports`` in date order, ``pledges`` and ``parts`` ((artefact, Condition) pairs) as loaded."""
+    """``reports`` in date order; ``pledges`` and ``parts`` ((artefact, Condition)) as loaded."""
     reports = _damage_reports(list(reports))
     pledges = list(pledges)
     first, last = _dates(reports)
     return Summary(
         condition=condition,
         parts=[DamagedPart(record, part) for record, part in parts if part.timeline],
-        first_damage=first, last_damage=last, causes=_causes(reports), responsible=_responsible(reports),
-        sources=_sources(reports), pledges=pledges,
+        first_damage=first,
+        last_damage=last,
+        causes=_causes(reports),
+        responsible=_responsible(reports),
+        sources=_sources(reports),
+        pledges=pledges,
         pledges_kept=sum(pledge.status in KEPT for pledge in pledges),
         pledges_broken=sum(pledge.status in BROKEN for pledge in pledges),
     )

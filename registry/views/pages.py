@@ -18,7 +18,6 @@ from registry.models import (
     CITATION_TARGETS, Actor, Artefact, ArtefactName, Citation, DamageEvent, DamageReport, HeritageSite,
     Intervention, PledgeStatus, RestorationPledge, Source,
 )
-
 from registry.selectors.disputes import EventAccounts, decide
 
 from . import querysets

@@ -6,7 +6,6 @@ from django.db.models import Prefetch
 from django.views.generic import DetailView
 
 from registry.models import Artefact, DamageReport, Designation, HeritageSite, SiteName
-
 from registry.selectors.condition import artefact_conditions, site_conditions
 from registry.selectors.disputes import decide, event_accounts
 from registry.selectors.summary import build_summary
