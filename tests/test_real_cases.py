@@ -517,3 +517,19 @@ def test_the_seed_statues_and_display_cases_are_not_disputed(client):
     document = damage_event_to_linked_art(event)
     accounts = [a for a in document["attributed_by"] if a.get("_label", "").startswith("Account:")]
     assert len(accounts) == 2
+
+
+def test_the_openapi_schema_documents_disputes_and_conditions():
+    document = json.loads(APIClient().get("/api/schema/?format=json").content)
+    components = document["components"]["schemas"]
+    for name in ("DamageReport", "DamageEvent"):
+        properties = components[name]["properties"]
+        assert properties["disputed"]["type"] == "boolean"
+        assert properties["differences"]["items"]["$ref"].endswith("/Difference")
+    difference = components["Difference"]["properties"]
+    assert {"kind", "message", "values", "reports"} <= difference.keys()
+    assert "numbers differ" in difference["message"]["description"]
+    with_condition = {name for name, schema in components.items() if "condition" in schema.get("properties", {})}
+    assert {"Site", "Artefact"} <= with_condition
+    assert components["Site"]["properties"]["condition"]["allOf"][0]["$ref"].endswith("/Condition")
+    assert "current" in components["Condition"]["properties"]
