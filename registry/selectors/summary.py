@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from registry.models import Attribution, DamageReport, PledgeStatus
+from registry.models import Attribution, DamageReport, PledgeStatus, Severity
 
 from .condition import Condition
 
 KEPT = (PledgeStatus.FULFILLED,)
+# The damage scale from least to worst; "unknown" is no value and is left out.
+DAMAGE_ORDER = (Severity.INTACT, Severity.SLIGHT, Severity.MODERATE, Severity.SEVERE, Severity.DESTROYED)
 BROKEN = (PledgeStatus.LAPSED, PledgeStatus.WITHDRAWN)
 
 
@@ -28,6 +30,7 @@ class DamagedPart:
 class Summary:
     condition: Condition
     parts: list[DamagedPart] = field(default_factory=list)
+    worst: DamageReport | None = None
     first_damage: str = ""
     last_damage: str = ""
     causes: list[str] = field(default_factory=list)
@@ -44,6 +47,15 @@ class Summary:
 
 def _damage_reports(reports: list[DamageReport]) -> list[DamageReport]:
     return [report for report in reports if report.claim_status != "retracted"]
+
+
+def _worst(reports: list[DamageReport]) -> DamageReport | None:
+    """The report giving the worst damage, established accounts first when they tie."""
+    rated = [report for report in reports if report.severity in DAMAGE_ORDER]
+    if not rated:
+        return None
+    return max(rated, key=lambda report: (DAMAGE_ORDER.index(report.severity),
+                                          report.claim_status in ("confirmed", "corroborated")))
 
 
 def _dates(reports: list[DamageReport]) -> tuple[str, str]:
@@ -97,6 +109,7 @@ def build_summary(*, condition: Condition, reports, pledges, parts=()) -> Summar
     return Summary(
         condition=condition,
         parts=[DamagedPart(record, part) for record, part in parts if part.timeline],
+        worst=_worst(reports),
         first_damage=first,
         last_damage=last,
         causes=_causes(reports),
