@@ -529,7 +529,38 @@ def test_the_openapi_schema_documents_disputes_and_conditions():
     difference = components["Difference"]["properties"]
     assert {"kind", "message", "values", "reports"} <= difference.keys()
     assert "numbers differ" in difference["message"]["description"]
-    with_condition = {name for name, schema in components.items() if "condition" in schema.get("properties", {})}
+    with_condition = {
+        name for name, schema in components.items() if "condition" in schema.get("properties", {})
+    }
     assert {"Site", "Artefact"} <= with_condition
     assert components["Site"]["properties"]["condition"]["allOf"][0]["$ref"].endswith("/Condition")
     assert "current" in components["Condition"]["properties"]
+
+
+def test_linked_art_keeps_every_account_of_a_disputed_event_as_valid_linked_art(palmyra):
+    from tests.test_linked_art import SCHEMA_DIR
+
+    if not (SCHEMA_DIR / "event.json").is_file():
+        pytest.skip(f"Linked Art JSON Schemas not found at {SCHEMA_DIR}")
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    schemas = [json.loads(path.read_text()) for path in SCHEMA_DIR.glob("*.json")]
+    registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
+    )
+    event = DamageEventFactory(title="Tower tombs blown up", slug="tombs", sites=[palmyra])
+    for slug, count in [("three", 3), ("seven", 7)]:
+        _report(event, palmyra, slug=slug, quantity=count, quantity_precision="exact")
+    document = damage_event_to_linked_art(event, base_uri="https://heritage.example.org")
+    accounts = [a for a in document["attributed_by"] if a["_label"].startswith("Account:")]
+    assert [a["identified_by"][0]["content"] for a in accounts] == [
+        "https://heritage.example.org/api/v1/damage-reports/three/",
+        "https://heritage.example.org/api/v1/damage-reports/seven/",
+    ]
+    assert all("numbers differ" in a["referred_to_by"][0]["content"] for a in accounts)
+    assert any("disagree: numbers differ" in note["content"] for note in document["referred_to_by"])
+    validator = Draft202012Validator(
+        next(s for s in schemas if s["$id"].endswith("event.json")), registry=registry
+    )
+    assert [error.message for error in validator.iter_errors(document)] == []

@@ -2,9 +2,11 @@
 
 A damage event's document does not pick one account: every published report
 becomes an ``AttributeAssignment`` of the severity it gives, dated and
-classified by its claim status, citing its source as the document it rests
-on. When the registry's dispute rule finds that the accounts disagree, the
-event says so and in what, and each disputed assertion is marked.
+classified by its claim status, with its source as what the assertion rests
+on (``influenced_by``, CRM P15: the Linked Art schema takes any reference
+there, while P16 would take only objects). When the registry's dispute rule
+finds that the accounts disagree, the event says so and in what, and each
+disputed assertion is marked.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ def _source_ref(base: str, source):
 
 
 def _account(base: str, report, verdict):
-    assignment = model.AttributeAssignment(
-        f"{base}/api/v1/damage-reports/{report.slug}/", label=f"Account: {report.title}"
+    # Embedded assignments take no id in Linked Art; the report's URI is kept as an identifier.
+    assignment = model.AttributeAssignment(label=f"Account: {report.title}")
+    assignment.identified_by = model.Identifier(
+        content=f"{base}/api/v1/damage-reports/{report.slug}/"
     )
     assignment.classified_as = la._concept(
         base, "event_kind", "damage-account", "Account of damage"
@@ -33,7 +37,7 @@ def _account(base: str, report, verdict):
     if span := la._timespan(report.occurred_lower, report.occurred_upper, report.occurred):
         assignment.timespan = span
     if la._is_public(report.source):
-        assignment.used_specific_object = _source_ref(base, report.source)
+        assignment.influenced_by = _source_ref(base, report.source)
     note = f"Severity: {report.get_severity_display()}; how many: {report.quantity_display}."
     if verdict.disputed:
         assignment.classified_as = la._concept(base, "claim_status", "disputed", "Disputed")
