@@ -195,6 +195,45 @@ def _intervention_citations() -> Prefetch:
     )
 
 
+# Only the columns a state needs: a site with thousands of reports must stay cheap to read.
+STATE_REPORT_FIELDS = (
+    [
+        f"damagereport__{name}"
+        for name in (
+            "slug",
+            "title",
+            "lifecycle",
+            "observed",
+            "observed_lower",
+            "observed_upper",
+            "occurred",
+            "occurred_lower",
+            "occurred_upper",
+            "severity",
+            "extent",
+            "claim_status",
+            "damage_event",
+            "retracted_by",
+            "source",
+        )
+    ]
+    + [
+        f"damagereport__source__{name}"
+        for name in ("slug", "title", "lifecycle", "published_lower")
+    ]
+    + [f"damagereport__retracted_by__{name}" for name in ("slug", "name", "lifecycle")]
+)
+
+
+def _report_links(through, **filters):
+    owner = "artefact_id" if "artefact_id__in" in filters else "heritagesite_id"
+    return (
+        through.objects.filter(damagereport__lifecycle=PUBLISHED, **filters)
+        .select_related("damagereport__source", "damagereport__retracted_by")
+        .only(owner, "damagereport", *STATE_REPORT_FIELDS)
+    )
+
+
 def _collect(report_links, intervention_links, owner: str) -> dict[int, list[ConditionState]]:
     states = defaultdict(list)
     for link in report_links:
@@ -207,9 +246,7 @@ def _collect(report_links, intervention_links, owner: str) -> dict[int, list[Con
 def artefact_conditions(artefacts) -> dict[int, Condition]:
     """The condition of each artefact: three queries for any number of them."""
     ids = [artefact.pk for artefact in artefacts]
-    reports = DamageReport.artefacts.through.objects.filter(
-        artefact_id__in=ids, damagereport__lifecycle=PUBLISHED
-    ).select_related("damagereport__source")
+    reports = _report_links(DamageReport.artefacts.through, artefact_id__in=ids)
     interventions = (
         Intervention.artefacts.through.objects.filter(
             artefact_id__in=ids, intervention__lifecycle=PUBLISHED
@@ -224,11 +261,9 @@ def artefact_conditions(artefacts) -> dict[int, Condition]:
 def site_conditions(sites) -> dict[int, Condition]:
     """The condition of each site as a whole (records naming no artefact): three queries."""
     ids = [site.pk for site in sites]
-    reports = DamageReport.sites.through.objects.filter(
-        heritagesite_id__in=ids,
-        damagereport__lifecycle=PUBLISHED,
-        damagereport__artefacts__isnull=True,
-    ).select_related("damagereport__source")
+    reports = _report_links(
+        DamageReport.sites.through, heritagesite_id__in=ids, damagereport__artefacts__isnull=True
+    )
     interventions = (
         Intervention.sites.through.objects.filter(
             heritagesite_id__in=ids,
