@@ -197,6 +197,8 @@ def test_three_or_seven_tower_tombs_is_a_dispute_of_numbers(client, palmyra):
     assert {row["slug"]: row["differences"] for row in _geojson(client, "report")}[
         first.slug
     ] == "numbers differ: 3 vs 7"
+    feed = client.get(reverse("registry:report-feed")).content.decode()
+    assert "Disputed: numbers differ: 3 vs 7." in feed
     # "About 6" could be seven; "about 3" could not.
     services.record_update(
         record=first, fields={"quantity": 6, "quantity_precision": "approximate"}
