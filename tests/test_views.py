@@ -530,7 +530,10 @@ def _many_reports(count: int):
 
 
 # Home: five counts, then the latest reports with their sites: dated ones, and
-# undated ones when too few are dated (two queries each at most).
+# undated ones when too few are dated (two queries each at most). Pages that show
+# pledges load their parties (one query); pages with reports add the dispute rule's
+# accounts (four queries for all of them), and site and artefact pages the condition
+# timelines of the record and of its artefacts (three each) and who is held responsible.
 QUERY_BOUNDS = [
     ("registry:home", None, 9), ("registry:map", None, 2), ("registry:pledge-tracker", None, 9),
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),

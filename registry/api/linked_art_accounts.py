@@ -2,9 +2,11 @@
 
 A damage event's document does not pick one account: every published report
 becomes an ``AttributeAssignment`` of the severity it gives, dated and
-classified by its claim status, citing its source as the document it rests
-on. When the registry's dispute rule finds that the accounts disagree, the
-event says so and in what, and each disputed assertion is marked.
+classified by its claim status, with its source as what the assertion rests
+on (``influenced_by``, CRM P15: the Linked Art schema takes any reference
+there, while P16 would take only objects). When the registry's dispute rule
+finds that the accounts disagree, the event says so and in what, and each
+disputed assertion is marked.
 """
 
 from __future__ import annotations
@@ -22,15 +24,20 @@ def _source_ref(base: str, source):
 
 
 def _account(base: str, report, verdict):
-    assignment = model.AttributeAssignment(
-        f"{base}/api/v1/damage-reports/{report.slug}/", label=f"Account: {report.title}")
-    assignment.classified_as = la._concept(base, "event_kind", "damage-account", "Account of damage")
+    # Embedded assignments take no id in Linked Art; the report's URI is kept as an identifier.
+    assignment = model.AttributeAssignment(label=f"Account: {report.title}")
+    assignment.identified_by = model.Identifier(
+        content=f"{base}/api/v1/damage-reports/{report.slug}/"
+    )
+    assignment.classified_as = la._concept(
+        base, "event_kind", "damage-account", "Account of damage"
+    )
     assignment.classified_as = la._choice(base, "claim_status", report, "claim_status")
     assignment.assigned = la._choice(base, "severity", report, "severity")
     if span := la._timespan(report.occurred_lower, report.occurred_upper, report.occurred):
         assignment.timespan = span
     if la._is_public(report.source):
-        assignment.used_specific_object = _source_ref(base, report.source)
+        assignment.influenced_by = _source_ref(base, report.source)
     note = f"Severity: {report.get_severity_display()}; how many: {report.quantity_display}."
     if verdict.disputed:
         assignment.classified_as = la._concept(base, "claim_status", "disputed", "Disputed")
@@ -42,13 +49,19 @@ def _account(base: str, report, verdict):
 
 def add_accounts(base: str, activity, event) -> None:
     """Attach every published report of ``event`` to its Activity, and any disagreement."""
-    reports = list(DamageReport.objects.published().filter(damage_event=event)
-                   .select_related("source", "cause_category", "cause_type", "responsible")
-                   .order_by("occurred_lower", "pk"))
+    reports = list(
+        DamageReport.objects.published()
+        .filter(damage_event=event)
+        .select_related("source", "cause_category", "cause_type", "responsible")
+        .order_by("occurred_lower", "pk")
+    )
     verdicts = report_verdicts(reports)
     for report in reports:
         activity.attributed_by = _account(base, report, verdicts[report.pk])
-    disputed = sorted({difference.message for verdict in verdicts.values() for difference in verdict.differences})
+    disputed = sorted(
+        {difference.message for verdict in verdicts.values() for difference in verdict.differences}
+    )
     if disputed:
-        activity.referred_to_by = la._statement(f"The accounts of this event disagree: {'; '.join(disputed)}.",
-                                                vocab.Note)
+        activity.referred_to_by = la._statement(
+            f"The accounts of this event disagree: {'; '.join(disputed)}.", vocab.Note
+        )

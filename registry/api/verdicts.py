@@ -19,44 +19,77 @@ from .access import may_read
 
 
 class DifferenceSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=dispute_rules.DIFFERENCE_KINDS, help_text=(
-        "What differs: date (damage dates that cannot overlap), severity, extent, quantity, cause, "
-        "responsible (actor held responsible), citation (a source disputes the report), status "
-        "(curators marked the claim disputed)."))
-    message = serializers.CharField(help_text='The difference in words, e.g. "numbers differ: 3 vs 7".')
-    values = serializers.ListField(child=serializers.CharField(), help_text="The values that disagree.")
-    reports = serializers.ListField(child=serializers.CharField(), help_text="Slugs of the reports giving them.")
+    kind = serializers.ChoiceField(
+        choices=dispute_rules.DIFFERENCE_KINDS,
+        help_text=(
+            "What differs: date (damage dates that cannot overlap), severity, extent, quantity, "
+            "cause, responsible (actor held responsible), citation (a source disputes the report), "
+            "status "
+            "(curators marked the claim disputed)."
+        ),
+    )
+    message = serializers.CharField(
+        help_text='The difference in words, e.g. "numbers differ: 3 vs 7".'
+    )
+    values = serializers.ListField(
+        child=serializers.CharField(), help_text="The values that disagree."
+    )
+    reports = serializers.ListField(
+        child=serializers.CharField(), help_text="Slugs of the reports giving them."
+    )
 
 
 class ConditionStateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["report", "intervention"],
-                                   help_text="What produced the state: a damage report or an intervention.")
+    kind = serializers.ChoiceField(
+        choices=["report", "intervention"],
+        help_text="What produced the state: a damage report or an intervention.",
+    )
     record = serializers.CharField(help_text="Slug of that damage report or intervention.")
     label = serializers.CharField(help_text="The severity observed, or the kind of work done.")
     observed = serializers.CharField(help_text="EDTF date the state was observed.")
     observed_earliest = serializers.CharField(allow_null=True)
     observed_latest = serializers.CharField(allow_null=True)
-    severity = serializers.CharField(help_text="Severity observed (for work: the damage remaining).")
+    severity = serializers.CharField(
+        help_text="Severity observed (for work: the damage remaining)."
+    )
     extent = serializers.CharField()
     claim_status = serializers.CharField()
-    sources = serializers.ListField(child=serializers.CharField(), help_text="Slugs of its sources.")
+    sources = serializers.ListField(
+        child=serializers.CharField(), help_text="Slugs of its sources."
+    )
 
 
 class ConditionSerializer(serializers.Serializer):
-    current = ConditionStateSerializer(allow_null=True, help_text=(
-        "The latest confirmed or corroborated state by observation date; null when none is."))
-    severity = serializers.CharField(allow_null=True, help_text=(
-        "Current severity; when the current state gives none, the latest established one that does."))
-    reported = ConditionStateSerializer(many=True, help_text="Later states not yet confirmed, newest first.")
+    current = ConditionStateSerializer(
+        allow_null=True,
+        help_text=(
+            "The latest confirmed or corroborated state by observation date; null when none is."
+        ),
+    )
+    severity = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Current severity; when the current state gives none, the latest established one "
+            "that does."
+        ),
+    )
+    reported = ConditionStateSerializer(
+        many=True, help_text="Later states not yet confirmed, newest first."
+    )
     timeline = ConditionStateSerializer(many=True, help_text="Every state, oldest first.")
 
 
 def state_data(state, request=None) -> dict:
     return {
-        "kind": state.kind, "record": state.record.slug, "label": str(state.label), "observed": state.observed,
+        "kind": state.kind,
+        "record": state.record.slug,
+        "label": str(state.label),
+        "observed": state.observed,
         "observed_earliest": format_day_key(state.observed_lower) or None,
         "observed_latest": format_day_key(state.observed_upper) or None,
-        "severity": state.severity, "extent": state.extent, "claim_status": state.claim_status,
+        "severity": state.severity,
+        "extent": state.extent,
+        "claim_status": state.claim_status,
         "sources": [source.slug for source in state.sources if may_read(source, request)],
     }
 
@@ -89,8 +122,11 @@ class VerdictListSerializer(_DecidedListSerializer):
     context_key = "verdicts"
 
     def decide(self, rows):
-        decide = dispute_rules.report_verdicts if self.child.Meta.model.__name__ == "DamageReport" \
+        decide = (
+            dispute_rules.report_verdicts
+            if self.child.Meta.model.__name__ == "DamageReport"
             else dispute_rules.event_verdicts
+        )
         return decide(rows)
 
 
@@ -98,23 +134,30 @@ class ConditionListSerializer(_DecidedListSerializer):
     context_key = "conditions"
 
     def decide(self, rows):
-        decide = condition_rules.artefact_conditions if self.child.Meta.model.__name__ == "Artefact" \
+        decide = (
+            condition_rules.artefact_conditions
+            if self.child.Meta.model.__name__ == "Artefact"
             else condition_rules.site_conditions
+        )
         return decide(rows)
 
 
 class VerdictFieldsMixin(serializers.Serializer):
     """``disputed`` and ``differences`` of a report or an event."""
 
-    disputed = serializers.SerializerMethodField(help_text=(
-        "Whether the accounts disagree: see the registry's dispute rule in docs/api.md."))
+    disputed = serializers.SerializerMethodField(
+        help_text=("Whether the accounts disagree: see the registry's dispute rule in docs/api.md.")
+    )
     differences = serializers.SerializerMethodField()
 
     def _verdict(self, record):
         verdicts = self.context.get("verdicts")
         if verdicts is None or record.pk not in verdicts:
-            decide = (dispute_rules.report_verdicts if type(record).__name__ == "DamageReport"
-                      else dispute_rules.event_verdicts)
+            decide = (
+                dispute_rules.report_verdicts
+                if type(record).__name__ == "DamageReport"
+                else dispute_rules.event_verdicts
+            )
             verdicts = self.context.setdefault("verdicts", {})
             verdicts.update(decide([record]))
         return verdicts[record.pk]

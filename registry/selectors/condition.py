@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from registry.models import (
-    Artefact, Citation, ClaimStatus, DamageReport, HeritageSite, Intervention, Lifecycle, Severity,
+    Artefact,
+    Citation,
+    ClaimStatus,
+    DamageReport,
+    HeritageSite,
+    Intervention,
+    Lifecycle,
+    Severity,
 )
 
 ESTABLISHED = (ClaimStatus.CONFIRMED, ClaimStatus.CORROBORATED)
@@ -43,7 +50,7 @@ CONDITION_FIELDS = {
     "report": ("observed", "occurred", "severity", "extent", "claim_status", "lifecycle"),
     "intervention": ("date", "severity_after", "extent_after", "claim_status", "lifecycle"),
 }
-_FAR = 10 ** 12
+_FAR = 10**12
 
 
 @dataclass(frozen=True)
@@ -101,11 +108,14 @@ class ConditionState:
 def report_state(report: DamageReport) -> ConditionState:
     dated_by_observation = bool(report.observed)
     return ConditionState(
-        record=report, kind="report",
+        record=report,
+        kind="report",
         observed=report.observed if dated_by_observation else report.occurred,
         observed_lower=report.observed_lower if dated_by_observation else report.occurred_lower,
         observed_upper=report.observed_upper if dated_by_observation else report.occurred_upper,
-        severity=report.severity, extent=report.extent, claim_status=report.claim_status,
+        severity=report.severity,
+        extent=report.extent,
+        claim_status=report.claim_status,
         sources=(report.source,) if report.source.lifecycle == PUBLISHED else (),
     )
 
@@ -115,10 +125,15 @@ def intervention_state(intervention: Intervention) -> ConditionState:
     for citation in intervention.citations.all():
         sources.setdefault(citation.source.pk, citation.source)
     return ConditionState(
-        record=intervention, kind="intervention", observed=intervention.date,
-        observed_lower=intervention.date_lower, observed_upper=intervention.date_upper,
-        severity=intervention.severity_after, extent=intervention.extent_after,
-        claim_status=intervention.claim_status, sources=tuple(sources.values()),
+        record=intervention,
+        kind="intervention",
+        observed=intervention.date,
+        observed_lower=intervention.date_lower,
+        observed_upper=intervention.date_upper,
+        severity=intervention.severity_after,
+        extent=intervention.extent_after,
+        claim_status=intervention.claim_status,
+        sources=tuple(sources.values()),
     )
 
 
@@ -151,7 +166,7 @@ class Condition:
     def reported(self) -> list[ConditionState]:
         """Unestablished, unretracted states later than the current one, newest first."""
         current = self.current
-        later = self.timeline[self.timeline.index(current) + 1:] if current else self.timeline
+        later = self.timeline[self.timeline.index(current) + 1 :] if current else self.timeline
         return [state for state in reversed(later) if not state.established and not state.retracted]
 
     @property
@@ -171,8 +186,52 @@ class Condition:
 
 
 def _intervention_citations() -> Prefetch:
-    return Prefetch("intervention__citations", queryset=Citation.objects.published()
-                    .filter(source__lifecycle=PUBLISHED).select_related("source").order_by("source__published_lower", "pk"))
+    return Prefetch(
+        "intervention__citations",
+        queryset=Citation.objects.published()
+        .filter(source__lifecycle=PUBLISHED)
+        .select_related("source")
+        .order_by("source__published_lower", "pk"),
+    )
+
+
+# Only the columns a state needs: a site with thousands of reports must stay cheap to read.
+STATE_REPORT_FIELDS = (
+    [
+        f"damagereport__{name}"
+        for name in (
+            "slug",
+            "title",
+            "lifecycle",
+            "observed",
+            "observed_lower",
+            "observed_upper",
+            "occurred",
+            "occurred_lower",
+            "occurred_upper",
+            "severity",
+            "extent",
+            "claim_status",
+            "damage_event",
+            "retracted_by",
+            "source",
+        )
+    ]
+    + [
+        f"damagereport__source__{name}"
+        for name in ("slug", "title", "lifecycle", "published_lower")
+    ]
+    + [f"damagereport__retracted_by__{name}" for name in ("slug", "name", "lifecycle")]
+)
+
+
+def _report_links(through, **filters):
+    owner = "artefact_id" if "artefact_id__in" in filters else "heritagesite_id"
+    return (
+        through.objects.filter(damagereport__lifecycle=PUBLISHED, **filters)
+        .select_related("damagereport__source", "damagereport__retracted_by")
+        .only(owner, "damagereport", *STATE_REPORT_FIELDS)
+    )
 
 
 def _collect(report_links, intervention_links, owner: str) -> dict[int, list[ConditionState]]:
@@ -187,12 +246,14 @@ def _collect(report_links, intervention_links, owner: str) -> dict[int, list[Con
 def artefact_conditions(artefacts) -> dict[int, Condition]:
     """The condition of each artefact: three queries for any number of them."""
     ids = [artefact.pk for artefact in artefacts]
-    reports = (DamageReport.artefacts.through.objects
-               .filter(artefact_id__in=ids, damagereport__lifecycle=PUBLISHED)
-               .select_related("damagereport__source"))
-    interventions = (Intervention.artefacts.through.objects
-                     .filter(artefact_id__in=ids, intervention__lifecycle=PUBLISHED)
-                     .select_related("intervention__kind").prefetch_related(_intervention_citations()))
+    reports = _report_links(DamageReport.artefacts.through, artefact_id__in=ids)
+    interventions = (
+        Intervention.artefacts.through.objects.filter(
+            artefact_id__in=ids, intervention__lifecycle=PUBLISHED
+        )
+        .select_related("intervention__kind")
+        .prefetch_related(_intervention_citations())
+    )
     states = _collect(reports, interventions, "artefact")
     return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
 
@@ -200,14 +261,18 @@ def artefact_conditions(artefacts) -> dict[int, Condition]:
 def site_conditions(sites) -> dict[int, Condition]:
     """The condition of each site as a whole (records naming no artefact): three queries."""
     ids = [site.pk for site in sites]
-    reports = (DamageReport.sites.through.objects
-               .filter(heritagesite_id__in=ids, damagereport__lifecycle=PUBLISHED,
-                       damagereport__artefacts__isnull=True)
-               .select_related("damagereport__source"))
-    interventions = (Intervention.sites.through.objects
-                     .filter(heritagesite_id__in=ids, intervention__lifecycle=PUBLISHED,
-                             intervention__artefacts__isnull=True)
-                     .select_related("intervention__kind").prefetch_related(_intervention_citations()))
+    reports = _report_links(
+        DamageReport.sites.through, heritagesite_id__in=ids, damagereport__artefacts__isnull=True
+    )
+    interventions = (
+        Intervention.sites.through.objects.filter(
+            heritagesite_id__in=ids,
+            intervention__lifecycle=PUBLISHED,
+            intervention__artefacts__isnull=True,
+        )
+        .select_related("intervention__kind")
+        .prefetch_related(_intervention_citations())
+    )
     states = _collect(reports, interventions, "heritagesite")
     return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
 

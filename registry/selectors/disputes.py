@@ -30,12 +30,27 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    Citation, ClaimStatus, DamageEvent, DamageReport, Lifecycle, QuantityPrecision, Severity,
+    Citation,
+    ClaimStatus,
+    DamageEvent,
+    DamageReport,
+    Lifecycle,
+    QuantityPrecision,
+    Severity,
 )
 
 APPROXIMATE_MARGIN = 0.25  # "about 20" covers 15 to 25
 UNKNOWN_SLUG = "unknown"
-DIFFERENCE_KINDS = ("date", "severity", "extent", "quantity", "cause", "responsible", "citation", "status")
+DIFFERENCE_KINDS = (
+    "date",
+    "severity",
+    "extent",
+    "quantity",
+    "cause",
+    "responsible",
+    "citation",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +77,12 @@ class Difference:
         return templates[self.kind] % {"values": values}
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "message": self.message, "values": list(self.values),
-                "reports": list(self.reports)}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "values": list(self.values),
+            "reports": list(self.reports),
+        }
 
 
 @dataclass
@@ -156,14 +175,26 @@ def compare(a: Account, b: Account) -> list[Difference]:
         return []
     ra, rb, slugs = a.report, b.report, (a.slug, b.slug)
     found = []
-    if _overlap(ra.occurred_lower, ra.occurred_upper, rb.occurred_lower, rb.occurred_upper) is False:
+    if (
+        _overlap(ra.occurred_lower, ra.occurred_upper, rb.occurred_lower, rb.occurred_upper)
+        is False
+    ):
         found.append(Difference("date", (_date_text(ra), _date_text(rb)), slugs))
-    observed_apart = _overlap(ra.observed_lower, ra.observed_upper, rb.observed_lower, rb.observed_upper) is False
+    observed_apart = (
+        _overlap(ra.observed_lower, ra.observed_upper, rb.observed_lower, rb.observed_upper)
+        is False
+    )
     if not observed_apart:
         if Severity.UNKNOWN not in (ra.severity, rb.severity) and ra.severity != rb.severity:
-            found.append(Difference("severity", (ra.get_severity_display(), rb.get_severity_display()), slugs))
+            found.append(
+                Difference(
+                    "severity", (ra.get_severity_display(), rb.get_severity_display()), slugs
+                )
+            )
         if "unknown" not in (ra.extent, rb.extent) and ra.extent != rb.extent:
-            found.append(Difference("extent", (ra.get_extent_display(), rb.get_extent_display()), slugs))
+            found.append(
+                Difference("extent", (ra.get_extent_display(), rb.get_extent_display()), slugs)
+            )
     range_a, range_b = _quantity_range(ra), _quantity_range(rb)
     if range_a and range_b and (range_a[1] < range_b[0] or range_b[1] < range_a[0]):
         found.append(Difference("quantity", (ra.quantity_display, rb.quantity_display), slugs))
@@ -171,7 +202,11 @@ def compare(a: Account, b: Account) -> list[Difference]:
     if cause_a is not None and cause_b is not None and _causes_differ(cause_a, cause_b):
         found.append(Difference("cause", (cause_a.label, cause_b.label), slugs))
     if ra.responsible_id and rb.responsible_id and ra.responsible_id != rb.responsible_id:
-        found.append(Difference("responsible", (_actor_name(ra.responsible), _actor_name(rb.responsible)), slugs))
+        found.append(
+            Difference(
+                "responsible", (_actor_name(ra.responsible), _actor_name(rb.responsible)), slugs
+            )
+        )
     return found
 
 
@@ -194,8 +229,11 @@ def merge(differences: list[Difference]) -> list[Difference]:
         values, reports = by_kind.setdefault(difference.kind, ({}, {}))
         values.update(dict.fromkeys(difference.values))
         reports.update(dict.fromkeys(difference.reports))
-    return [Difference(kind, tuple(by_kind[kind][0]), tuple(by_kind[kind][1]))
-            for kind in DIFFERENCE_KINDS if kind in by_kind]
+    return [
+        Difference(kind, tuple(by_kind[kind][0]), tuple(by_kind[kind][1]))
+        for kind in DIFFERENCE_KINDS
+        if kind in by_kind
+    ]
 
 
 def verdict_of(differences: list[Difference], *, retracted: bool = False) -> Verdict:
@@ -208,8 +246,11 @@ def _report_rows(reports: list[DamageReport]) -> list[DamageReport]:
     event_ids = {report.damage_event_id for report in reports if report.damage_event_id}
     rows = {report.pk: report for report in reports}
     if event_ids:
-        siblings = (DamageReport.objects.published().filter(damage_event_id__in=event_ids)
-                    .select_related("cause_type", "cause_category", "responsible"))
+        siblings = (
+            DamageReport.objects.published()
+            .filter(damage_event_id__in=event_ids)
+            .select_related("cause_type", "cause_category", "responsible")
+        )
         rows.update({report.pk: report for report in siblings if report.pk not in rows})
     return list(rows.values())
 
@@ -222,18 +263,34 @@ def load_accounts(reports: list[DamageReport]) -> dict[int, Account]:
     ids = [report.pk for report in rows]
     artefacts, sites, disputing = defaultdict(set), defaultdict(set), defaultdict(list)
     for report_id, artefact_id in DamageReport.artefacts.through.objects.filter(
-            damagereport_id__in=ids).values_list("damagereport_id", "artefact_id"):
+        damagereport_id__in=ids
+    ).values_list("damagereport_id", "artefact_id"):
         artefacts[report_id].add(artefact_id)
     for report_id, site_id in DamageReport.sites.through.objects.filter(
-            damagereport_id__in=ids).values_list("damagereport_id", "heritagesite_id"):
+        damagereport_id__in=ids
+    ).values_list("damagereport_id", "heritagesite_id"):
         sites[report_id].add(site_id)
-    for report_id, title in (Citation.objects.published().filter(
-            damage_report_id__in=ids, stance=Citation.Stance.DISPUTES, source__lifecycle=Lifecycle.PUBLISHED)
-            .order_by("source__published_lower", "pk").values_list("damage_report_id", "source__title")):
+    for report_id, title in (
+        Citation.objects.published()
+        .filter(
+            damage_report_id__in=ids,
+            stance=Citation.Stance.DISPUTES,
+            source__lifecycle=Lifecycle.PUBLISHED,
+        )
+        .order_by("source__published_lower", "pk")
+        .values_list("damage_report_id", "source__title")
+    ):
         if title not in disputing[report_id]:
             disputing[report_id].append(title)
-    return {report.pk: Account(report, frozenset(artefacts[report.pk]), frozenset(sites[report.pk]),
-                               tuple(disputing[report.pk])) for report in rows}
+    return {
+        report.pk: Account(
+            report,
+            frozenset(artefacts[report.pk]),
+            frozenset(sites[report.pk]),
+            tuple(disputing[report.pk]),
+        )
+        for report in rows
+    }
 
 
 def _by_event(accounts: dict[int, Account]) -> dict[int, list[Account]]:
@@ -252,8 +309,12 @@ class Decisions:
     reports: dict[int, Verdict]
 
     def event(self, event_id: int) -> Verdict:
-        group = [account for account in self.accounts.values()
-                 if account.report.damage_event_id == event_id and account.report.lifecycle == Lifecycle.PUBLISHED]
+        group = [
+            account
+            for account in self.accounts.values()
+            if account.report.damage_event_id == event_id
+            and account.report.lifecycle == Lifecycle.PUBLISHED
+        ]
         return event_verdict(sorted(group, key=_chronological))
 
 
@@ -281,7 +342,7 @@ def report_verdicts(reports) -> dict[int, Verdict]:
 def event_verdict(accounts: list[Account]) -> Verdict:
     found = [difference for account in accounts for difference in own_differences(account)]
     for index, account in enumerate(accounts):
-        for other in accounts[index + 1:]:
+        for other in accounts[index + 1 :]:
             found += compare(account, other)
     return verdict_of(found)
 
@@ -289,10 +350,16 @@ def event_verdict(accounts: list[Account]) -> Verdict:
 def event_verdicts(events) -> dict[int, Verdict]:
     """The verdict on each event over its published reports: five queries for any number."""
     events = list(events)
-    reports = list(DamageReport.objects.published().filter(damage_event__in=events)
-                   .select_related("cause_type", "cause_category", "responsible"))
+    reports = list(
+        DamageReport.objects.published()
+        .filter(damage_event__in=events)
+        .select_related("cause_type", "cause_category", "responsible")
+    )
     groups = _by_event(load_accounts(reports))
-    return {event.pk: event_verdict(sorted(groups.get(event.pk, []), key=_chronological)) for event in events}
+    return {
+        event.pk: event_verdict(sorted(groups.get(event.pk, []), key=_chronological))
+        for event in events
+    }
 
 
 def _chronological(account: Account):
@@ -313,7 +380,9 @@ class EventAccounts:
         return self.verdict.disputed
 
 
-def event_accounts(reports: list[DamageReport], decisions: Decisions | None = None) -> list[EventAccounts]:
+def event_accounts(
+    reports: list[DamageReport], decisions: Decisions | None = None
+) -> list[EventAccounts]:
     """Events that ``reports`` tell more than once, in the order the reports come.
 
     The reports must have their ``damage_event`` loaded. Each table's verdict
@@ -326,4 +395,7 @@ def event_accounts(reports: list[DamageReport], decisions: Decisions | None = No
             groups.setdefault(event.pk, []).append(report)
     groups = {pk: group for pk, group in groups.items() if len(group) > 1}
     decisions = decisions or decide([report for group in groups.values() for report in group])
-    return [EventAccounts(group[0].damage_event, group, decisions.event(pk)) for pk, group in groups.items()]
+    return [
+        EventAccounts(group[0].damage_event, group, decisions.event(pk))
+        for pk, group in groups.items()
+    ]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from registry.models import Attribution, DamageReport, PledgeStatus
+from registry.models import Attribution, DamageReport, PledgeStatus, Severity
 
 from .condition import Condition
 
 KEPT = (PledgeStatus.FULFILLED,)
+# The damage scale from least to worst; "unknown" is no value and is left out.
+DAMAGE_ORDER = (Severity.INTACT, Severity.SLIGHT, Severity.MODERATE, Severity.SEVERE, Severity.DESTROYED)
 BROKEN = (PledgeStatus.LAPSED, PledgeStatus.WITHDRAWN)
 
 
@@ -28,6 +30,7 @@ class DamagedPart:
 class Summary:
     condition: Condition
     parts: list[DamagedPart] = field(default_factory=list)
+    worst: DamageReport | None = None
     first_damage: str = ""
     last_damage: str = ""
     causes: list[str] = field(default_factory=list)
@@ -44,6 +47,15 @@ class Summary:
 
 def _damage_reports(reports: list[DamageReport]) -> list[DamageReport]:
     return [report for report in reports if report.claim_status != "retracted"]
+
+
+def _worst(reports: list[DamageReport]) -> DamageReport | None:
+    """The report giving the worst damage, established accounts first when they tie."""
+    rated = [report for report in reports if report.severity in DAMAGE_ORDER]
+    if not rated:
+        return None
+    return max(rated, key=lambda report: (DAMAGE_ORDER.index(report.severity),
+                                          report.claim_status in ("confirmed", "corroborated")))
 
 
 def _dates(reports: list[DamageReport]) -> tuple[str, str]:
@@ -63,13 +75,19 @@ def _causes(reports: list[DamageReport]) -> list[str]:
 
 
 def _responsible(reports: list[DamageReport]) -> list:
-    actors = {report.responsible.pk: report.responsible for report in reports
-              if report.responsible_id and report.responsible.is_public}
+    actors = {
+        report.responsible.pk: report.responsible
+        for report in reports
+        if report.responsible_id and report.responsible.is_public
+    }
     event_ids = {report.damage_event_id for report in reports if report.damage_event_id}
     if event_ids:
-        attributions = (Attribution.objects.published().filter(damage_event_id__in=event_ids,
-                                                                actor__lifecycle="published")
-                        .select_related("actor").order_by("actor__name"))
+        attributions = (
+            Attribution.objects.published()
+            .filter(damage_event_id__in=event_ids, actor__lifecycle="published")
+            .select_related("actor")
+            .order_by("actor__name")
+        )
         for attribution in attributions:
             actors.setdefault(attribution.actor.pk, attribution.actor)
     return list(actors.values())
@@ -84,15 +102,20 @@ def _sources(reports: list[DamageReport]) -> list:
 
 
 def build_summary(*, condition: Condition, reports, pledges, parts=()) -> Summary:
-    """``reports`` in date order, ``pledges`` and ``parts`` ((artefact, Condition) pairs) as loaded."""
+    """``reports`` in date order; ``pledges`` and ``parts`` ((artefact, Condition)) as loaded."""
     reports = _damage_reports(list(reports))
     pledges = list(pledges)
     first, last = _dates(reports)
     return Summary(
         condition=condition,
         parts=[DamagedPart(record, part) for record, part in parts if part.timeline],
-        first_damage=first, last_damage=last, causes=_causes(reports), responsible=_responsible(reports),
-        sources=_sources(reports), pledges=pledges,
+        worst=_worst(reports),
+        first_damage=first,
+        last_damage=last,
+        causes=_causes(reports),
+        responsible=_responsible(reports),
+        sources=_sources(reports),
+        pledges=pledges,
         pledges_kept=sum(pledge.status in KEPT for pledge in pledges),
         pledges_broken=sum(pledge.status in BROKEN for pledge in pledges),
     )
