@@ -17,7 +17,8 @@ its results and writes them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,11 +46,11 @@ class RowResult:
     row: int
     action: str = ""  # create, update, unchanged, or "" when invalid
     instance: Record | None = None
-    m2m: dict[str, list[int]] = field(default_factory=dict)
+    m2m: dict[str, list[int]] = dataclass_field(default_factory=dict)
     citation: Citation | None = None
     lifecycle: str = ""  # the lifecycle asked for, applied after writing
-    changed: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    changed: list[str] = dataclass_field(default_factory=list)
+    errors: list[tuple[str, str]] = dataclass_field(default_factory=list)  # (column, message)
 
     def error(self, column: str, message: str) -> None:
         self.errors.append((column, str(message)))

@@ -226,3 +226,10 @@ def test_checking_a_chunk_asks_the_database_a_fixed_number_of_times(django_asser
     with django_assert_max_num_queries(12):
         results = validate_rows(context=context, rows=rows)
     assert all(result.action == "create" for result in results)
+
+
+def test_curators_may_upload_confirm_and_undo_imports():
+    from django.contrib.auth.models import Group
+
+    codenames = set(Group.objects.get(name="curator").permissions.values_list("codename", flat=True))
+    assert {"add_importbatch", "change_importbatch", "view_importbatch"} <= codenames

@@ -8,6 +8,8 @@ created are archived, records it changed get their previous values back.
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -16,9 +18,24 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+class ImportFileStorage(FileSystemStorage):
+    """Uploaded import files, kept apart from public media, in settings.IMPORTS_DIR.
+
+    The directory is read from the settings on each use (not once at start-up),
+    so a test or a deployment that changes IMPORTS_DIR is followed.
+    """
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.IMPORTS_DIR)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def import_file_storage() -> FileSystemStorage:
-    """Uploaded import files, kept apart from public media (settings.IMPORTS_DIR)."""
-    return FileSystemStorage(location=settings.IMPORTS_DIR)
+    return ImportFileStorage()
 
 
 class ImportBatch(models.Model):
