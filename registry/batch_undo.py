@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,13 +33,18 @@ class UndoOutcome:
     conflicts: list[str] = field(default_factory=list)
 
 
-def archive_in_bulk(*, model: type[Record], pks: list[int], user=None, reason: str = "") -> int:
-    """Archive many records at once, as record_archive does one by one."""
+def archive_in_bulk(*, model: type[Record], pks: list[int] | None = None, first: int = 0, last: int = -1,
+                    user=None, reason: str = "") -> int:
+    """Archive many records at once (``pks``, or the ids ``first``…``last``), as record_archive does."""
     now, done = timezone.now(), 0
-    for start in range(0, len(pks), CHUNK):
+    if pks is not None:
+        ranges = [model._default_manager.filter(pk__in=pks[i:i + CHUNK]) for i in range(0, len(pks), CHUNK)]
+    else:
+        ranges = [model._default_manager.filter(pk__gte=start, pk__lte=min(last, start + CHUNK - 1))
+                  for start in range(first, last + 1, CHUNK)]
+    for queryset in ranges:
         with transaction.atomic():
-            records = list(model._default_manager.select_for_update().filter(pk__in=pks[start:start + CHUNK])
-                           .exclude(lifecycle=Lifecycle.ARCHIVED))
+            records = list(queryset.select_for_update().exclude(lifecycle=Lifecycle.ARCHIVED))
             for record in records:
                 record.lifecycle, record.version, record.updated_at = Lifecycle.ARCHIVED, record.version + 1, now
             model._default_manager.bulk_update(records, ["lifecycle", "version", "updated_at"],
@@ -91,15 +96,10 @@ def batch_undo(*, batch: ImportBatch, user=None, progress=None) -> UndoOutcome:
         done += 1
         if progress and done % 500 == 0:
             progress(done)
-    created = batch.records.filter(created=True)
-    for label in created.values_list("model", flat=True).distinct().order_by():
-        pks = list(created.filter(model=label).values_list("object_id", flat=True))
-        outcome.archived += archive_in_bulk(model=apps.get_model(label), pks=pks, user=user, reason=reason)
-        done += len(pks)
+    for run in batch.records.filter(created=True).iterator(chunk_size=CHUNK):
+        outcome.archived += archive_in_bulk(model=apps.get_model(run.model), first=run.object_id,
+                                            last=run.last_object_id, user=user, reason=reason)
+        done += run.count
         if progress:
             progress(done)
     return outcome
-
-
-def models_of(batch: ImportBatch) -> list[type[models.Model]]:
-    return [apps.get_model(label) for label in batch.records.values_list("model", flat=True).distinct().order_by()]

@@ -33,9 +33,21 @@ class Touched(NamedTuple):
 
     model: str
     object_id: int
+    last_object_id: int
     created: bool
     previous_version: int | None
     version: int
+
+
+def _runs(label: str, pks: list[int]) -> list[Touched]:
+    """New records as runs of consecutive ids: one row for each run."""
+    runs: list[Touched] = []
+    for pk in sorted(pks):
+        if runs and runs[-1].last_object_id == pk - 1:
+            runs[-1] = runs[-1]._replace(last_object_id=pk)
+        else:
+            runs.append(Touched(label, pk, pk, True, None, 1))
+    return runs
 
 
 @dataclass
@@ -128,7 +140,7 @@ def _create(context: BatchContext, results: list[RowResult], *, user, reason: st
     insert_instances(model, records)
     links = _write_m2m(model, [(result.instance.pk, result.m2m) for result in results], replace=False)
     _history(model, records, user=user, reason=reason, now=now, update=False, links=links)
-    touched = [Touched(model._meta.label, record.pk, True, None, 1) for record in records]
+    touched = _runs(model._meta.label, [record.pk for record in records])
     citations = [result.citation for result in results if result.citation is not None]
     if citations:
         target = services._citation_field(records[0])
@@ -140,7 +152,7 @@ def _create(context: BatchContext, results: list[RowResult], *, user, reason: st
         assign_slugs(Citation, citations, [slug_base(citation) for citation in citations])
         insert_instances(Citation, citations)
         _history(Citation, citations, user=user, reason=reason, now=now, update=False, links={})
-        touched += [Touched(Citation._meta.label, citation.pk, True, None, 1) for citation in citations]
+        touched += _runs(Citation._meta.label, [citation.pk for citation in citations])
     return touched
 
 
@@ -180,7 +192,7 @@ def _update(context: BatchContext, results: list[RowResult], outcome: WriteOutco
     for result in fresh:
         if result.lifecycle and result.lifecycle != result.instance.lifecycle:
             _transition(result, outcome, user=user, reason=reason)
-    return [Touched(model._meta.label, r.pk, False, r.previous_version, r.version) for r in records]
+    return [Touched(model._meta.label, r.pk, r.pk, False, r.previous_version, r.version) for r in records]
 
 
 def _transition(result: RowResult, outcome: WriteOutcome, *, user, reason: str) -> None:
@@ -211,7 +223,8 @@ def write_rows(*, context: BatchContext, results: list[RowResult], batch: Import
         touched = _create(context, creates, user=user, reason=reason, now=now) if creates else []
         touched += _update(context, updates, outcome, user=user, reason=reason, now=now) if updates else []
         if batch is not None:
-            insert_rows(ImportedRecord, ["batch_id", "model", "object_id", "created", "previous_version", "version"],
+            insert_rows(ImportedRecord, ["batch_id", "model", "object_id", "last_object_id", "created",
+                                         "previous_version", "version"],
                         [(batch.pk, *item) for item in touched])
     outcome.created = len(creates)
     outcome.updated = sum(1 for item in touched if not item.created)

@@ -17,6 +17,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,7 +142,8 @@ def apply_batch(batch: ImportBatch, *, user=None, progress: Progress | None = No
 
 def undo_batch(batch: ImportBatch, *, user=None, progress: Progress | None = None) -> ImportBatch:
     batch.status, batch.rows_done = S.UNDOING, 0
-    batch.rows_total = batch.records.count()
+    batch.rows_total = batch.records.aggregate(
+        total=Coalesce(Sum(F("last_object_id") - F("object_id") + 1), 0))["total"]
     _save(batch, "status", "rows_done", "rows_total")
 
     def report(done: int) -> None:

@@ -128,11 +128,16 @@ class ImportIssue(models.Model):
 
 
 class ImportedRecord(models.Model):
-    """A record an import created or changed, and the version it had before."""
+    """Records an import created (a run of consecutive ids), or one record it changed.
+
+    A chunk of new records takes its ids from the table's sequence at once, so
+    they mostly form one run: one row here stands for the whole run.
+    """
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records", verbose_name=_("import"))
     model = models.CharField(_("kind of record"), max_length=60)
-    object_id = models.BigIntegerField(_("record id"))
+    object_id = models.BigIntegerField(_("record id"), help_text=_("The first id of the run."))
+    last_object_id = models.BigIntegerField(_("last record id"), help_text=_("The last id of the run."))
     created = models.BooleanField(_("created by the import"))
     previous_version = models.PositiveIntegerField(_("version before the import"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version written by the import"))
@@ -144,4 +149,10 @@ class ImportedRecord(models.Model):
         indexes = [models.Index(fields=["batch", "model", "created"], name="imported_record_batch_idx")]
 
     def __str__(self) -> str:
+        if self.last_object_id != self.object_id:
+            return f"{self.model} {self.object_id}–{self.last_object_id}"
         return f"{self.model} {self.object_id}"
+
+    @property
+    def count(self) -> int:
+        return self.last_object_id - self.object_id + 1
