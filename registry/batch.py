@@ -23,10 +23,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from registry.constraints import Unsupported, _value, check_in_python
+from registry.constraints import check_constraints
 from registry.dates import EDTFField, EDTFModelMixin, edtf_bounds
 from registry.importing.columns import (
     CellError, Column, RecordSpec, choice_map, read_scalar, split_list,
@@ -215,32 +214,6 @@ def _read_cells(context: BatchContext, raw: dict[str, Any], result: RowResult) -
     return values, m2m
 
 
-def _check_constraints(context: BatchContext, instance: Record, exclude: set[str]) -> dict[str, list[str]]:
-    """The model's check constraints: evaluated in Python, or asked of the database once per set of values."""
-    errors: dict[str, list[str]] = {}
-    model = type(instance)
-    for constraint in model._meta.constraints:
-        if not isinstance(constraint, models.CheckConstraint):
-            continue  # unique slugs are given out by the writer (assign_slugs)
-        names = sorted({name.split("__")[0] for name in constraint.condition.referenced_base_fields})
-        if set(names) & exclude:
-            continue
-        try:
-            messages = check_in_python(constraint, instance)
-        except Unsupported:
-            key = (constraint.name, tuple(_value(instance, name) for name in names))
-            if key not in context.constraint_results:
-                try:
-                    constraint.validate(model, instance, exclude=exclude)
-                    context.constraint_results[key] = []
-                except ValidationError as error:
-                    context.constraint_results[key] = error.messages
-            messages = context.constraint_results[key]
-        for message in messages:
-            errors.setdefault("__all__", []).append(message)
-    return errors
-
-
 def _clean_fields(context: BatchContext, instance: models.Model, exclude: set[str]) -> dict[str, list[str]]:
     """``Model.clean_fields()``, remembering each field's verdict on each value it has seen.
 
@@ -293,7 +266,7 @@ def _full_clean(context: BatchContext, instance: Record, result: RowResult, excl
     errors = _clean_fields(context, instance, exclude)
     for name, messages in _model_clean(context, instance).items():
         errors.setdefault(name, []).extend(messages)
-    for name, messages in _check_constraints(context, instance, exclude | set(errors)).items():
+    for name, messages in check_constraints(instance, exclude | set(errors), memo=context.constraint_results).items():
         errors.setdefault(name, []).extend(messages)
     columns = context.spec.by_name
     for name, messages in errors.items():
@@ -409,27 +382,3 @@ def validate_rows(*, context: BatchContext, rows: list[tuple[int, dict[str, Any]
     _preload(context, rows)
     existing = _existing(context.spec, rows)
     return [validate_row(context, row, raw, existing) for row, raw in rows]
-
-
-def slug_base(record: Record) -> str:
-    text = getattr(record, "slug_hint", None) or getattr(record, "name", None) or getattr(record, "title", None) or type(record)._meta.model_name
-    return slugify(text)[:104].strip("-") or type(record)._meta.model_name
-
-
-def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
-    """Give each record a slug no row uses yet: its base, or the base with the next free number."""
-    taken = set(model._default_manager.filter(slug__in=set(bases)).values_list("slug", flat=True))
-    in_chunk: set[str] = set()
-    crowded: dict[str, set[str]] = {}
-    for record, base in zip(records, bases, strict=True):
-        slug = base
-        if slug in taken or slug in in_chunk:
-            if base not in crowded:
-                crowded[base] = set(model._default_manager.filter(slug__startswith=f"{base}-").values_list(
-                    "slug", flat=True))
-            n = 2
-            while f"{base}-{n}" in crowded[base] or f"{base}-{n}" in in_chunk:
-                n += 1
-            slug = f"{base}-{n}"
-        in_chunk.add(slug)
-        record.slug = slug

@@ -18,14 +18,39 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from registry import services
-from registry.batch import BatchContext, RowResult, assign_slugs, slug_base
+from registry.batch import BatchContext, RowResult
 from registry.bulk_insert import insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
+
+
+def slug_base(record: Record) -> str:
+    text = getattr(record, "slug_hint", None) or getattr(record, "name", None) or getattr(record, "title", None) or type(record)._meta.model_name
+    return slugify(text)[:104].strip("-") or type(record)._meta.model_name
+
+
+def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
+    """Give each record a slug no row uses yet: its base, or the base with the next free number."""
+    taken = set(model._default_manager.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    in_chunk: set[str] = set()
+    crowded: dict[str, set[str]] = {}
+    for record, base in zip(records, bases, strict=True):
+        slug = base
+        if slug in taken or slug in in_chunk:
+            if base not in crowded:
+                crowded[base] = set(model._default_manager.filter(slug__startswith=f"{base}-").values_list(
+                    "slug", flat=True))
+            n = 2
+            while f"{base}-{n}" in crowded[base] or f"{base}-{n}" in in_chunk:
+                n += 1
+            slug = f"{base}-{n}"
+        in_chunk.add(slug)
+        record.slug = slug
 
 
 class Touched(NamedTuple):
