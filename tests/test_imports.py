@@ -241,3 +241,16 @@ def test_curators_may_upload_confirm_and_undo_imports():
 
     codenames = set(Group.objects.get(name="curator").permissions.values_list("codename", flat=True))
     assert {"add_importbatch", "change_importbatch", "view_importbatch"} <= codenames
+
+
+def test_the_import_page_and_its_progress_take_few_queries(curator_client, run_jobs, django_assert_max_num_queries):
+    site, source = f.HeritageSiteFactory(), f.SourceFactory()
+    rows = [[f"R{n}", source.slug, site.slug, "1999-99", "severe", "high", ""] for n in range(30)]
+    _response, batch = upload(curator_client, run_jobs, csv_file(rows))
+    with django_assert_max_num_queries(10):
+        page = curator_client.get(reverse("admin:registry_importbatch_change", args=[batch.pk]))
+    assert page.status_code == 200 and page.content.decode().count("1999-99") >= 30
+    with django_assert_max_num_queries(5):
+        progress = curator_client.get(reverse("admin:registry_importbatch_progress", args=[batch.pk])).json()
+    assert progress["rows_invalid"] == 30 and progress["percent"] == 100
+    assert batch.history.count() == 3  # queued, checking, checked: one entry per step, not per chunk
