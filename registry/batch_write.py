@@ -24,6 +24,7 @@ from registry import services
 from registry.batch import BatchContext, RowResult
 from registry.bulk_insert import insert_instances, insert_rows
 from registry.dates import EDTFField
+from registry.importing.columns import citation_field_for
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
@@ -168,7 +169,7 @@ def _create(context: BatchContext, results: list[RowResult], *, user, reason: st
     touched = _runs(model._meta.label, [record.pk for record in records])
     citations = [result.citation for result in results if result.citation is not None]
     if citations:
-        target = services._citation_field(records[0])
+        target = citation_field_for(model)
         for result in results:
             citation = result.citation
             setattr(citation, target, result.instance)

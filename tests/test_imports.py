@@ -254,3 +254,9 @@ def test_the_import_page_and_its_progress_take_few_queries(curator_client, run_j
         progress = curator_client.get(reverse("admin:registry_importbatch_progress", args=[batch.pk])).json()
     assert progress["rows_invalid"] == 30 and progress["percent"] == 100
     assert batch.history.count() == 3  # queued, checking, checked: one entry per step, not per chunk
+
+
+def test_the_upload_page_links_a_template_for_each_kind_of_record(curator_client):
+    html = curator_client.get(reverse("admin:registry_importbatch_add")).content.decode()
+    for record_type in SPECS:
+        assert reverse("admin:registry_importbatch_template", args=[record_type, "xlsx"]) in html

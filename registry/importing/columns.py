@@ -188,6 +188,11 @@ SPECS: dict[str, RecordSpec] = {
 SPEC_BY_MODEL: dict[type[models.Model], RecordSpec] = {spec.model: spec for spec in SPECS.values()}
 
 
+def citation_field_for(model: type[models.Model]) -> str:
+    """The foreign key through which a citation backs a record of ``model``."""
+    return next(name for name in CITATION_TARGETS if Citation._meta.get_field(name).related_model is model)
+
+
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
 

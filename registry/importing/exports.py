@@ -17,9 +17,8 @@ from decimal import Decimal
 from django.db import models
 
 from registry.models import Citation, Term
-from registry.models.sources import CITATION_TARGETS
 
-from .columns import LIST_SEPARATOR, SPEC_BY_MODEL, RecordSpec
+from .columns import LIST_SEPARATOR, SPEC_BY_MODEL, RecordSpec, citation_field_for
 
 CHUNK = 2000
 
@@ -66,7 +65,7 @@ def _m2m_slugs(model, name: str, pks: list[int]) -> dict[int, list[str]]:
 
 
 def _first_citations(model, pks: list[int]) -> dict[int, Citation]:
-    target = next(name for name in CITATION_TARGETS if Citation._meta.get_field(name).related_model is model)
+    target = citation_field_for(model)
     citations: dict[int, Citation] = {}
     for citation in Citation.objects.filter(**{f"{target}__in": pks}).select_related("source").order_by("pk"):
         citations.setdefault(getattr(citation, f"{target}_id"), citation)
