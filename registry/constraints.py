@@ -85,7 +85,9 @@ def check_in_python(constraint: models.CheckConstraint, instance: models.Model) 
     return []
 
 
-def check_constraints(instance: models.Model, exclude: set[str], *, memo: dict) -> dict[str, list[str]]:
+def check_constraints(
+    instance: models.Model, exclude: set[str], *, memo: dict
+) -> dict[str, list[str]]:
     """Every check constraint of the instance's model: in Python, or asked of the database
     once per distinct set of values (``memo`` keeps the answers between calls)."""
     errors: dict[str, list[str]] = {}
@@ -93,7 +95,9 @@ def check_constraints(instance: models.Model, exclude: set[str], *, memo: dict) 
     for constraint in model._meta.constraints:
         if not isinstance(constraint, models.CheckConstraint):
             continue  # unique slugs are given out by the writer (batch_write.assign_slugs)
-        names = sorted({name.split("__")[0] for name in constraint.condition.referenced_base_fields})
+        names = sorted(
+            {name.split("__")[0] for name in constraint.condition.referenced_base_fields}
+        )
         if set(names) & exclude:
             continue
         try:

@@ -59,11 +59,18 @@ class ImportBatch(models.Model):
         FAILED = "failed", _("Failed")
 
     record_type = models.CharField(_("kind of record"), max_length=20, choices=RecordType.choices)
-    file = models.FileField(_("file"), upload_to="%Y/%m/", storage=import_file_storage, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to="%Y/%m/", storage=import_file_storage, max_length=300
+    )
     original_name = models.CharField(_("file name"), max_length=255)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -80,7 +87,10 @@ class ImportBatch(models.Model):
     updated_count = models.PositiveIntegerField(_("records changed"), default=0)
     message = models.TextField(_("message"), blank=True)
     preview = models.JSONField(
-        _("preview"), default=list, blank=True, editable=False,
+        _("preview"),
+        default=list,
+        blank=True,
+        editable=False,
         help_text=_("The first rows as they will be written; shown before confirmation only."),
     )
 
@@ -105,14 +115,23 @@ class ImportBatch(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.APPLYING, self.Status.UNDOING)
+        return self.status in (
+            self.Status.QUEUED,
+            self.Status.VALIDATING,
+            self.Status.APPLYING,
+            self.Status.UNDOING,
+        )
 
 
 class ImportIssue(models.Model):
     """One problem in one cell (or row) of an imported file."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import"))
-    row = models.PositiveIntegerField(_("row"), help_text=_("Row number in the file; the header is row 1."))
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import")
+    )
+    row = models.PositiveIntegerField(
+        _("row"), help_text=_("Row number in the file; the header is row 1.")
+    )
     column = models.CharField(_("column"), max_length=80, blank=True)
     message = models.TextField(_("problem"))
 
@@ -134,19 +153,27 @@ class ImportedRecord(models.Model):
     they mostly form one run: one row here stands for the whole run.
     """
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records", verbose_name=_("import"))
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="records", verbose_name=_("import")
+    )
     model = models.CharField(_("kind of record"), max_length=60)
     object_id = models.BigIntegerField(_("record id"), help_text=_("The first id of the run."))
-    last_object_id = models.BigIntegerField(_("last record id"), help_text=_("The last id of the run."))
+    last_object_id = models.BigIntegerField(
+        _("last record id"), help_text=_("The last id of the run.")
+    )
     created = models.BooleanField(_("created by the import"))
-    previous_version = models.PositiveIntegerField(_("version before the import"), null=True, blank=True)
+    previous_version = models.PositiveIntegerField(
+        _("version before the import"), null=True, blank=True
+    )
     version = models.PositiveIntegerField(_("version written by the import"))
 
     class Meta:
         verbose_name = _("imported record")
         verbose_name_plural = _("imported records")
         ordering = ["batch", "pk"]
-        indexes = [models.Index(fields=["batch", "model", "created"], name="imported_record_batch_idx")]
+        indexes = [
+            models.Index(fields=["batch", "model", "created"], name="imported_record_batch_idx")
+        ]
 
     def __str__(self) -> str:
         if self.last_object_id != self.object_id:
