@@ -43,10 +43,24 @@ from registry.importing.jobs import apply_batch, check_batch  # noqa: E402
 from registry.models import DamageReport, HeritageSite, ImportBatch, Source, Term  # noqa: E402
 
 SEVERITIES = ["slight", "moderate", "severe", "destroyed", "unknown"]
-DATES = ["2012", "2013-05~", "2014-06/2014-09", "2015", "2015-08-27/2015-09-02", "2016-03-27?", "-0050"]
+DATES = [
+    "2012",
+    "2013-05~",
+    "2014-06/2014-09",
+    "2015",
+    "2015-08-27/2015-09-02",
+    "2016-03-27?",
+    "-0050",
+]
 # One broken cell per bad row, in a different column each time.
-BREAKAGES = [("severity", "crushed"), ("occurred", "last year"), ("sites", "no-such-site"),
-             ("quantity", "a few"), ("certainty", "sure"), ("source", "no-such-source")]
+BREAKAGES = [
+    ("severity", "crushed"),
+    ("occurred", "last year"),
+    ("sites", "no-such-site"),
+    ("quantity", "a few"),
+    ("certainty", "sure"),
+    ("source", "no-such-source"),
+]
 
 
 def backend_cpu_seconds() -> float:
@@ -75,23 +89,48 @@ def fixtures(sites: int, sources: int) -> tuple[list[str], list[str]]:
     kind = Term.objects.get(vocabulary="site_kind", slug="archaeological-site")
     source_kind = Term.objects.get(vocabulary="source_kind", slug="news-article")
     for n in range(HeritageSite.objects.filter(slug__startswith="imp-site-").count(), sites):
-        services.record_create(model=HeritageSite, fields={
-            "slug": f"imp-site-{n}", "name": f"Import site {n}", "kind": kind, "country": "SY",
-            "lifecycle": "published"})
+        services.record_create(
+            model=HeritageSite,
+            fields={
+                "slug": f"imp-site-{n}",
+                "name": f"Import site {n}",
+                "kind": kind,
+                "country": "SY",
+                "lifecycle": "published",
+            },
+        )
     for n in range(Source.objects.filter(slug__startswith="imp-source-").count(), sources):
-        services.record_create(model=Source, fields={
-            "slug": f"imp-source-{n}", "title": f"Import source {n}", "kind": source_kind, "lifecycle": "published"})
+        services.record_create(
+            model=Source,
+            fields={
+                "slug": f"imp-source-{n}",
+                "title": f"Import source {n}",
+                "kind": source_kind,
+                "lifecycle": "published",
+            },
+        )
     return ([f"imp-site-{n}" for n in range(sites)], [f"imp-source-{n}" for n in range(sources)])
 
 
-def row(rng: random.Random, n: int, run: str, sites: list[str], sources: list[str]) -> dict[str, str]:
+def row(
+    rng: random.Random, n: int, run: str, sites: list[str], sources: list[str]
+) -> dict[str, str]:
     return {
-        "title": f"Damage report {run}-{n}", "source": rng.choice(sources),
-        "sites": "|".join(rng.sample(sites, rng.choice([1, 1, 2]))), "occurred": rng.choice(DATES),
-        "observed": "2016", "certainty": rng.choice(["high", "medium", "low"]), "claim_status": "reported",
-        "severity": rng.choice(SEVERITIES), "extent": "unknown", "effects": "collapse-structural-damage",
-        "quantity": str(rng.randint(1, 9)), "quantity_precision": "approximate",
-        "citation_quote": "badly damaged", "citation_locator": f"para. {n % 20}", "lifecycle": "draft",
+        "title": f"Damage report {run}-{n}",
+        "source": rng.choice(sources),
+        "sites": "|".join(rng.sample(sites, rng.choice([1, 1, 2]))),
+        "occurred": rng.choice(DATES),
+        "observed": "2016",
+        "certainty": rng.choice(["high", "medium", "low"]),
+        "claim_status": "reported",
+        "severity": rng.choice(SEVERITIES),
+        "extent": "unknown",
+        "effects": "collapse-structural-damage",
+        "quantity": str(rng.randint(1, 9)),
+        "quantity_precision": "approximate",
+        "citation_quote": "badly damaged",
+        "citation_locator": f"para. {n % 20}",
+        "lifecycle": "draft",
     }
 
 
@@ -120,13 +159,93 @@ def reference_rate(sample: int, sites, sources) -> float:
     for n in range(sample):
         values = row(rng, n, "ref", sites, sources)
         source = source_objs[values["source"]]
-        services.claim_create(model=DamageReport, fields={
-            "title": values["title"], "source": source, "occurred": values["occurred"], "observed": "2016",
-            "certainty": values["certainty"], "severity": values["severity"], "quantity": int(values["quantity"]),
-            "quantity_precision": "approximate"},
+        services.claim_create(
+            model=DamageReport,
+            fields={
+                "title": values["title"],
+                "source": source,
+                "occurred": values["occurred"],
+                "observed": "2016",
+                "certainty": values["certainty"],
+                "severity": values["severity"],
+                "quantity": int(values["quantity"]),
+                "quantity_precision": "approximate",
+            },
             m2m={"sites": [site_objs[slug] for slug in values["sites"].split("|")]},
-            citations=[{"source": source, "quote": "badly damaged", "locator": values["citation_locator"]}])
+            citations=[
+                {"source": source, "quote": "badly damaged", "locator": values["citation_locator"]}
+            ],
+        )
     return sample / (time.perf_counter() - started)
+
+
+def run_import(args) -> dict:
+    """Write the file, check it, import it; the figures of both steps."""
+    sites, sources = fixtures(2000, 200)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "reports.csv"
+        bad_rows = write_file(path, args.rows, args.bad, sites, sources, str(int(time.time())))
+        before = DamageReport.objects.count()
+        with open(path, "rb") as handle:
+            batch = ImportBatch.objects.create(
+                record_type="damage_reports",
+                original_name="reports.csv",
+                file=File(handle, name="reports.csv"),
+            )
+        figures = {
+            "rss_start": peak_rss_mib(),
+            "bad_rows": bad_rows,
+            "sites": sites,
+            "sources": sources,
+        }
+        started, cpu = time.perf_counter(), cpu_now()
+        check_batch(batch)
+        figures.update(checked=time.perf_counter() - started, checked_cpu=cpu_now() - cpu)
+        figures["written_by_check"] = DamageReport.objects.count() - before
+        started, cpu = time.perf_counter(), cpu_now()
+        apply_batch(batch)
+        figures.update(applied=time.perf_counter() - started, applied_cpu=cpu_now() - cpu)
+        figures.update(
+            rss_peak=peak_rss_mib(),
+            issues=set(batch.issues.values_list("row", flat=True)),
+            unnamed=batch.issues.filter(column="").count(),
+            created=DamageReport.objects.count() - before,
+        )
+    return figures
+
+
+def report(args, f: dict, reference: float) -> None:
+    rows, created, bad_rows, issues = args.rows, f["created"], f["bad_rows"], f["issues"]
+    print(
+        f"database: {connection.vendor}; rows: {rows:,}; bad rows: {len(bad_rows):,} ({args.bad} %)"
+    )
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'path':<48} {'reports/s':>12} {'seconds':>9} {'per CPU-s':>10}")
+    print(
+        f"{'check only (full validation, nothing written)':<48} {rows / f['checked']:>12,.0f}"
+        f" {f['checked']:>9.1f} {rows / f['checked_cpu']:>10,.0f}"
+    )
+    print(
+        f"{'import (validation + bulk write + history)':<48} {created / f['applied']:>12,.0f}"
+        f" {f['applied']:>9.1f} {created / f['applied_cpu']:>10,.0f}"
+    )
+    print(
+        "per CPU-s: rows per second of CPU spent by this process and its PostgreSQL server process"
+    )
+    print(
+        f"{'reference: services.claim_create, one by one':<48} {reference:>12,.0f}"
+        f" {args.reference_sample / reference:>9.1f}  ({args.reference_sample} rows)"
+    )
+    print(f"import ÷ reference: {created / f['applied'] / reference:.0f}×")
+    print(
+        f"peak RSS: {f['rss_peak']:.0f} MiB (at the start of the check: {f['rss_start']:.0f} MiB)"
+    )
+    print(f"records written by the check: {f['written_by_check']}")
+    print(
+        f"bad rows reported: {len(issues & bad_rows):,} of {len(bad_rows):,}; reported rows that were good: "
+        f"{len(issues - bad_rows)}; problems without a column: {f['unnamed']}"
+    )
+    print(f"good rows imported: {created:,} of {rows - len(bad_rows):,}")
 
 
 def main() -> None:
@@ -136,48 +255,13 @@ def main() -> None:
     parser.add_argument("--reference-sample", type=int, default=200)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    sites, sources = fixtures(2000, 200)
-    run = str(int(time.time()))
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "reports.csv"
-        bad_rows = write_file(path, args.rows, args.bad, sites, sources, run)
-        before = DamageReport.objects.count()
-        with open(path, "rb") as handle:
-            batch = ImportBatch.objects.create(record_type="damage_reports", original_name="reports.csv",
-                                               file=File(handle, name="reports.csv"))
-        rss_start = peak_rss_mib()
-        started, cpu = time.perf_counter(), cpu_now()
-        check_batch(batch)
-        checked, checked_cpu = time.perf_counter() - started, cpu_now() - cpu
-        written_by_check = DamageReport.objects.count() - before
-        started, cpu = time.perf_counter(), cpu_now()
-        apply_batch(batch)
-        applied, applied_cpu = time.perf_counter() - started, cpu_now() - cpu
-        rss_peak = peak_rss_mib()
-        issues = set(batch.issues.values_list("row", flat=True))
-        unnamed = batch.issues.filter(column="").count()
-        created = DamageReport.objects.count() - before
+    figures = run_import(args)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    reference = reference_rate(args.reference_sample, sites, sources)
-    good = args.rows - len(bad_rows)
-    print(f"database: {connection.vendor}; rows: {args.rows:,}; bad rows: {len(bad_rows):,} ({args.bad} %)")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
-    print(f"{'path':<48} {'reports/s':>12} {'seconds':>9} {'per CPU-s':>10}")
-    print(f"{'check only (full validation, nothing written)':<48} {args.rows / checked:>12,.0f} {checked:>9.1f}"
-          f" {args.rows / checked_cpu:>10,.0f}")
-    print(f"{'import (validation + bulk write + history)':<48} {created / applied:>12,.0f} {applied:>9.1f}"
-          f" {created / applied_cpu:>10,.0f}")
-    print("per CPU-s: rows per second of CPU spent by this process and its PostgreSQL server process")
-    print(f"{'reference: services.claim_create, one by one':<48} {reference:>12,.0f}"
-          f" {args.reference_sample / reference:>9.1f}  ({args.reference_sample} rows)")
-    print(f"import ÷ reference: {created / applied / reference:.0f}×")
-    print(f"peak RSS: {rss_peak:.0f} MiB (at start of the check: {rss_start:.0f} MiB)")
-    print(f"records written by the check: {written_by_check}")
-    print(f"bad rows reported: {len(issues & bad_rows):,} of {len(bad_rows):,}; reported rows that were good: "
-          f"{len(issues - bad_rows)}; problems without a column: {unnamed}")
-    print(f"good rows imported: {created:,} of {good:,}")
+    report(
+        args, figures, reference_rate(args.reference_sample, figures["sites"], figures["sources"])
+    )
 
 
 if __name__ == "__main__":

@@ -17,118 +17,29 @@ its results and writes them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from registry.constraints import Unsupported, _value, check_in_python
-from registry.dates import EDTFField, EDTFModelMixin, edtf_bounds
+from registry.batch_context import (
+    MAX_CACHED_REFERENCES,
+    WITHDRAWN,
+    BatchContext,
+    RowResult,
+)
+from registry.constraints import check_constraints
+from registry.dates import EDTFModelMixin, edtf_bounds
 from registry.importing.columns import (
-    CellError, Column, RecordSpec, choice_map, read_scalar, split_list,
+    CellError,
+    Column,
+    RecordSpec,
+    read_scalar,
+    split_list,
 )
 from registry.models import Citation, Lifecycle, Record, Source, Term
 from registry.models.sources import CITATION_TARGETS
-
-# References remembered between chunks; beyond this the cache starts again.
-MAX_CACHED_REFERENCES = 200_000
-WITHDRAWN = (Lifecycle.RETRACTED, Lifecycle.ARCHIVED)
-
-
-@dataclass
-class RowResult:
-    """One row checked: what it will write, or what is wrong with it."""
-
-    row: int
-    action: str = ""  # create, update, unchanged, or "" when invalid
-    instance: Record | None = None
-    m2m: dict[str, list[int]] = field(default_factory=dict)
-    citation: Citation | None = None
-    lifecycle: str = ""  # the lifecycle asked for, applied after writing
-    changed: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append((column, str(message)))
-
-
-@dataclass
-class Reference:
-    pk: int
-    lifecycle: str = ""
-
-
-class BatchContext:
-    """What an import looks up once and keeps while it runs."""
-
-    def __init__(self, spec: RecordSpec):
-        self.spec = spec
-        self.choices = {c.name: choice_map(c) for c in spec.columns if c.kind in ("choice", "lifecycle", "target_type", "bool")}
-        self.terms: dict[str, dict[str, int]] = {}
-        self.references: dict[type[models.Model], dict[str, Reference]] = defaultdict(dict)
-        self.seen_slugs: set[int] = set()
-        self.constraint_results: dict[tuple, list[str]] = {}
-        self.source_states: dict[int, str] = {}
-        self.field_results: dict[tuple, tuple[bool, Any]] = {}
-        self._fields: dict[type[models.Model], list[models.Field]] = {}
-        self._defaults: dict[type[models.Model], tuple[list, list]] = {}
-        self.memo_fields: set[models.Field] = set()
-
-    def fields_of(self, model: type[models.Model]) -> list[models.Field]:
-        if model not in self._fields:
-            fields = [f for f in model._meta.fields if not f.generated and not f.auto_created]
-            self._fields[model] = fields
-            # Values that repeat from row to row: scales, terms, dates, numbers, flags.
-            self.memo_fields.update(f for f in fields if f.choices or isinstance(f, EDTFField) or not isinstance(
-                f, (models.CharField, models.TextField)))
-        return self._fields[model]
-
-    def new_instance(self, model: type[models.Model], values: dict[str, Any]) -> models.Model:
-        """``model(**values)``, through the quicker positional constructor Django uses for rows it reads."""
-        if model not in self._defaults:
-            fields = model._meta.concrete_fields
-            self._defaults[model] = (
-                [field.get_default() for field in fields],
-                [(i, field) for i, field in enumerate(fields) if field.has_default() and callable(field.default)],
-            )
-        defaults, dynamic = self._defaults[model]
-        args = list(defaults)
-        for index, field in dynamic:
-            args[index] = field.get_default()
-        instance = model(*args)
-        for name, value in values.items():
-            setattr(instance, name, value)
-        return instance
-
-    def edtf_fields_of(self, model: type[models.Model]) -> list[EDTFField]:
-        return [f for f in self.fields_of(model) if isinstance(f, EDTFField)]
-
-    def term_map(self, vocabulary: str) -> dict[str, int]:
-        if vocabulary not in self.terms:
-            mapping: dict[str, int] = {}
-            for pk, slug, label in Term.objects.of(vocabulary).values_list("pk", "slug", "label"):
-                mapping[label.casefold()] = pk
-                mapping[slug.casefold()] = pk
-            self.terms[vocabulary] = mapping
-        return self.terms[vocabulary]
-
-    def load_references(self, model: type[models.Model], slugs: set[str]) -> None:
-        known = self.references[model]
-        if len(known) > MAX_CACHED_REFERENCES:
-            known.clear()
-        missing = [slug for slug in slugs if slug not in known]
-        fields = ["slug", "pk", "lifecycle"] if hasattr(model, "lifecycle") else ["slug", "pk"]
-        for start in range(0, len(missing), 5000):
-            for values in model._default_manager.filter(slug__in=missing[start:start + 5000]).values_list(*fields):
-                known[values[0]] = Reference(values[1], values[2] if len(values) > 2 else "")
-                if model is Source:
-                    self.source_states[values[1]] = values[2]
-
-    def reference(self, model: type[models.Model], slug: str) -> Reference | None:
-        return self.references[model].get(slug)
 
 
 def _cell(raw: dict[str, Any], name: str) -> str:
@@ -152,7 +63,9 @@ def _preload(context: BatchContext, rows: list[tuple[int, dict[str, Any]]]) -> N
         for column in context.spec.columns:
             if column.kind in ("ref", "refs"):
                 text = _cell(raw, column.name)
-                wanted[column.related_model].update(split_list(text) if column.kind == "refs" else [text])
+                wanted[column.related_model].update(
+                    split_list(text) if column.kind == "refs" else [text]
+                )
         target_model = _target_model(raw, context.spec)
         if target_model is not None:
             wanted[target_model].add(_cell(raw, "target"))
@@ -174,13 +87,19 @@ def _read_reference(context: BatchContext, column: Column, text: str, result: Ro
     if column.kind in ("term", "terms"):
         pk = context.term_map(column.vocabulary).get(text.casefold())
         if pk is None:
-            result.error(column.name, _("“%(value)s” is not a term of the vocabulary “%(vocabulary)s”.") % {
-                "value": text, "vocabulary": Term.Vocabulary(column.vocabulary).label})
+            result.error(
+                column.name,
+                _("“%(value)s” is not a term of the vocabulary “%(vocabulary)s”.")
+                % {"value": text, "vocabulary": Term.Vocabulary(column.vocabulary).label},
+            )
         return pk
     reference = context.reference(column.related_model, text)
     if reference is None:
-        result.error(column.name, _("No %(model)s has the slug “%(value)s”.") % {
-            "model": column.related_model._meta.verbose_name, "value": text})
+        result.error(
+            column.name,
+            _("No %(model)s has the slug “%(value)s”.")
+            % {"model": column.related_model._meta.verbose_name, "value": text},
+        )
         return None
     return reference.pk
 
@@ -190,13 +109,19 @@ def _read_cells(context: BatchContext, raw: dict[str, Any], result: RowResult) -
     values: dict[str, Any] = {}
     m2m: dict[str, list[int]] = {}
     for column in context.spec.columns:
-        if column.model_field is None or column.name in context.spec.citation_columns or column.name == "slug":
+        if (
+            column.model_field is None
+            or column.name in context.spec.citation_columns
+            or column.name == "slug"
+        ):
             continue
         if column.name not in raw:
             continue  # a column left out of the file leaves the field as it is (or its default)
         text = _cell(raw, column.name)
         if column.kind in ("term", "ref"):
-            values[column.model_field.attname] = _read_reference(context, column, text, result) if text else None
+            values[column.model_field.attname] = (
+                _read_reference(context, column, text, result) if text else None
+            )
         elif column.kind in ("terms", "refs"):
             ids = [_read_reference(context, column, part, result) for part in split_list(text)]
             m2m[column.name] = [pk for pk in ids if pk is not None]
@@ -214,33 +139,9 @@ def _read_cells(context: BatchContext, raw: dict[str, Any], result: RowResult) -
     return values, m2m
 
 
-def _check_constraints(context: BatchContext, instance: Record, exclude: set[str]) -> dict[str, list[str]]:
-    """The model's check constraints: evaluated in Python, or asked of the database once per set of values."""
-    errors: dict[str, list[str]] = {}
-    model = type(instance)
-    for constraint in model._meta.constraints:
-        if not isinstance(constraint, models.CheckConstraint):
-            continue  # unique slugs are given out by the writer (assign_slugs)
-        names = sorted({name.split("__")[0] for name in constraint.condition.referenced_base_fields})
-        if set(names) & exclude:
-            continue
-        try:
-            messages = check_in_python(constraint, instance)
-        except Unsupported:
-            key = (constraint.name, tuple(_value(instance, name) for name in names))
-            if key not in context.constraint_results:
-                try:
-                    constraint.validate(model, instance, exclude=exclude)
-                    context.constraint_results[key] = []
-                except ValidationError as error:
-                    context.constraint_results[key] = error.messages
-            messages = context.constraint_results[key]
-        for message in messages:
-            errors.setdefault("__all__", []).append(message)
-    return errors
-
-
-def _clean_fields(context: BatchContext, instance: models.Model, exclude: set[str]) -> dict[str, list[str]]:
+def _clean_fields(
+    context: BatchContext, instance: models.Model, exclude: set[str]
+) -> dict[str, list[str]]:
     """``Model.clean_fields()``, remembering each field's verdict on each value it has seen.
 
     A field's checks (type, choices, length, EDTF syntax) depend on the value
@@ -253,7 +154,11 @@ def _clean_fields(context: BatchContext, instance: models.Model, exclude: set[st
         raw = getattr(instance, field.attname)
         if field.blank and raw in field.empty_values:
             continue
-        key = (field, raw) if field in context.memo_fields and getattr(raw, "__hash__", None) else None
+        key = (
+            (field, raw)
+            if field in context.memo_fields and getattr(raw, "__hash__", None)
+            else None
+        )
         verdict = context.field_results.get(key) if key is not None else None
         if verdict is None:
             try:
@@ -287,17 +192,31 @@ def _model_clean(context: BatchContext, instance: models.Model) -> dict[str, lis
     return {}
 
 
-def _full_clean(context: BatchContext, instance: Record, result: RowResult, exclude: set[str]) -> None:
+def _full_clean(
+    context: BatchContext, instance: Record, result: RowResult, exclude: set[str]
+) -> None:
     """``full_clean()``: fields, model rules and constraints; unique slugs are kept by the writer."""
     errors = _clean_fields(context, instance, exclude)
     for name, messages in _model_clean(context, instance).items():
         errors.setdefault(name, []).extend(messages)
-    for name, messages in _check_constraints(context, instance, exclude | set(errors)).items():
+    for name, messages in check_constraints(
+        instance, exclude | set(errors), memo=context.constraint_results
+    ).items():
         errors.setdefault(name, []).extend(messages)
     columns = context.spec.by_name
     for name, messages in errors.items():
-        column = name if name in columns else next(
-            (c.name for c in context.spec.columns if c.model_field is not None and c.model_field.attname == name), "")
+        column = (
+            name
+            if name in columns
+            else next(
+                (
+                    c.name
+                    for c in context.spec.columns
+                    if c.model_field is not None and c.model_field.attname == name
+                ),
+                "",
+            )
+        )
         for message in messages:
             result.error(column, message)
 
@@ -308,94 +227,144 @@ def _fk_names(model: type[models.Model]) -> set[str]:
 
 def _changes(instance: Record, values: dict, m2m: dict, existing_m2m: dict) -> list[str]:
     changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    changed += [name for name, ids in m2m.items() if sorted(ids) != sorted(existing_m2m.get(name, []))]
+    changed += [
+        name for name, ids in m2m.items() if sorted(ids) != sorted(existing_m2m.get(name, []))
+    ]
     return changed
 
 
-def _claim_citation(context: BatchContext, raw: dict, instance: Record, result: RowResult, lifecycle: str):
+def _claim_citation(
+    context: BatchContext, raw: dict, instance: Record, result: RowResult, lifecycle: str
+):
     spec = context.spec
-    source_slug = _cell(raw, "citation_source") or (_cell(raw, spec.default_citation_source)
-                                                    if spec.default_citation_source else "")
+    source_slug = _cell(raw, "citation_source") or (
+        _cell(raw, spec.default_citation_source) if spec.default_citation_source else ""
+    )
     if not source_slug:
         result.error("citation_source", _("A claim needs at least one citation: name its source."))
         return None
     reference = context.reference(Source, source_slug)
     if reference is None:
         if _cell(raw, "citation_source"):
-            result.error("citation_source", _("No source has the slug “%(value)s”.") % {"value": source_slug})
+            result.error(
+                "citation_source", _("No source has the slug “%(value)s”.") % {"value": source_slug}
+            )
         return None
-    citation = context.new_instance(Citation, {
-        "source_id": reference.pk, "quote": _cell(raw, "citation_quote"), "locator": _cell(raw, "citation_locator"),
-        "lifecycle": lifecycle})
+    citation = context.new_instance(
+        Citation,
+        {
+            "source_id": reference.pk,
+            "quote": _cell(raw, "citation_quote"),
+            "locator": _cell(raw, "citation_locator"),
+            "lifecycle": lifecycle,
+        },
+    )
     citation.cited_source_slug = source_slug
     # Only the quoted phrase and the locator come from the file; the rest is set here.
     excluded = {field.name for field in Citation._meta.fields} - {"quote", "locator"}
     for name, messages in _clean_fields(context, citation, excluded).items():
         result.errors.extend((f"citation_{name}", message) for message in messages)
     if lifecycle == Lifecycle.PUBLISHED and reference.lifecycle in WITHDRAWN:
-        result.error("citation_source", _("The source “%(source)s” was %(state)s; it cannot back a published "
-                                          "claim.") % {"source": source_slug, "state": reference.lifecycle})
+        result.error(
+            "citation_source",
+            _("The source “%(source)s” was %(state)s; it cannot back a published claim.")
+            % {"source": source_slug, "state": reference.lifecycle},
+        )
     return citation
 
 
 def _citation_target(context: BatchContext, raw: dict, values: dict, result: RowResult) -> None:
     target_type = _cell(raw, "target_type").casefold()
     if target_type not in CITATION_TARGETS:
-        result.error("target_type", _("Give one of: %(kinds)s.") % {"kinds": ", ".join(CITATION_TARGETS)})
+        result.error(
+            "target_type", _("Give one of: %(kinds)s.") % {"kinds": ", ".join(CITATION_TARGETS)}
+        )
         return
     model = _target_model(raw, context.spec)
     reference = context.reference(model, _cell(raw, "target"))
     if reference is None:
-        result.error("target", _("No %(model)s has the slug “%(value)s”.") % {
-            "model": model._meta.verbose_name, "value": _cell(raw, "target")})
+        result.error(
+            "target",
+            _("No %(model)s has the slug “%(value)s”.")
+            % {"model": model._meta.verbose_name, "value": _cell(raw, "target")},
+        )
         return
     values[f"{target_type}_id"] = reference.pk
 
 
-def _published_sources(context: BatchContext, values: dict, result: RowResult, lifecycle: str) -> None:
+def _published_sources(
+    context: BatchContext, values: dict, result: RowResult, lifecycle: str
+) -> None:
     """A published record's own source must not be withdrawn (services._publish_evidence)."""
     if lifecycle != Lifecycle.PUBLISHED or "source_id" not in values or values["source_id"] is None:
         return
     state = context.source_states.get(values["source_id"], "")
     if state in WITHDRAWN:
-        result.error("source", _("This source was %(state)s; it cannot back a published claim.") % {
-            "state": state})
+        result.error(
+            "source",
+            _("This source was %(state)s; it cannot back a published claim.") % {"state": state},
+        )
 
 
-def validate_row(context: BatchContext, row: int, raw: dict[str, Any], existing: dict[str, Record]) -> RowResult:
+def _check_slug(context: BatchContext, slug: str, result: RowResult) -> None:
+    if not slug:
+        return
+    digest = hash(slug)
+    if digest in context.seen_slugs:
+        result.error(
+            "slug",
+            _("The slug “%(slug)s” appears on an earlier row of this file.") % {"slug": slug},
+        )
+    context.seen_slugs.add(digest)
+
+
+def _new_record(context: BatchContext, raw: dict, values: dict, lifecycle: str, result: RowResult):
+    spec = context.spec
+    result.action = "create"
+    instance = context.new_instance(spec.model, values)
+    instance.slug = _cell(raw, "slug")
+    instance.lifecycle = lifecycle or Lifecycle.DRAFT
+    if spec.model is Citation:
+        instance.slug_hint = f"{_cell(raw, 'source')}-on-{_cell(raw, 'target')}"
+    if spec.is_claim:
+        result.citation = _claim_citation(context, raw, instance, result, instance.lifecycle)
+    return instance
+
+
+def _changed_record(instance: Record, values: dict, m2m: dict, lifecycle: str, result: RowResult):
+    existing_m2m = {name: [obj.pk for obj in getattr(instance, name).all()] for name in m2m}
+    result.changed = _changes(instance, values, m2m, existing_m2m)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    moved = lifecycle and lifecycle != instance.lifecycle
+    result.action = "update" if result.changed or moved else "unchanged"
+    return instance
+
+
+def validate_row(
+    context: BatchContext, row: int, raw: dict[str, Any], existing: dict[str, Record]
+) -> RowResult:
+    """Check one row as a single write would be checked; the result says what it would write."""
     spec, result = context.spec, RowResult(row=row)
-    slug = _cell(raw, "slug")
     values, m2m = _read_cells(context, raw, result)
     lifecycle = values.pop("lifecycle", None) or ""
     if spec.model is Citation:
         _citation_target(context, raw, values, result)
-    instance = existing.get(slug)
-    if slug:
-        digest = hash(slug)
-        if digest in context.seen_slugs:
-            result.error("slug", _("The slug “%(slug)s” appears on an earlier row of this file.") % {"slug": slug})
-        context.seen_slugs.add(digest)
+    _check_slug(context, _cell(raw, "slug"), result)
+    instance = existing.get(_cell(raw, "slug"))
     if instance is None:
-        result.action = "create"
-        instance = context.new_instance(spec.model, values)
-        instance.slug = slug
-        instance.lifecycle = lifecycle or Lifecycle.DRAFT
-        if spec.model is Citation:
-            instance.slug_hint = f"{_cell(raw, 'source')}-on-{_cell(raw, 'target')}"
-        if spec.is_claim:
-            result.citation = _claim_citation(context, raw, instance, result, instance.lifecycle)
+        instance = _new_record(context, raw, values, lifecycle, result)
     else:
-        existing_m2m = {name: [obj.pk for obj in getattr(instance, name).all()] for name in m2m}
-        result.changed = _changes(instance, values, m2m, existing_m2m)
-        for name, value in values.items():
-            setattr(instance, name, value)
-        result.action = "update" if result.changed or (lifecycle and lifecycle != instance.lifecycle) else "unchanged"
+        instance = _changed_record(instance, values, m2m, lifecycle, result)
     result.lifecycle = lifecycle
     _published_sources(context, values, result, lifecycle or instance.lifecycle)
     exclude = _fk_names(spec.model) | ({"slug"} if not instance.slug else set())
     # A cell that could not be read keeps its error; full_clean would only repeat it.
-    exclude |= {spec.by_name[c].model_field.name for c, _m in result.errors if c in spec.by_name
-                and spec.by_name[c].model_field is not None}
+    exclude |= {
+        spec.by_name[c].model_field.name
+        for c, _m in result.errors
+        if c in spec.by_name and spec.by_name[c].model_field is not None
+    }
     _full_clean(context, instance, result, exclude)
     result.instance, result.m2m = instance, m2m
     if result.errors:
@@ -403,32 +372,10 @@ def validate_row(context: BatchContext, row: int, raw: dict[str, Any], existing:
     return result
 
 
-def validate_rows(*, context: BatchContext, rows: list[tuple[int, dict[str, Any]]]) -> list[RowResult]:
+def validate_rows(
+    *, context: BatchContext, rows: list[tuple[int, dict[str, Any]]]
+) -> list[RowResult]:
     """Check a chunk of rows (row number, {column: cell}); nothing is written."""
     _preload(context, rows)
     existing = _existing(context.spec, rows)
     return [validate_row(context, row, raw, existing) for row, raw in rows]
-
-
-def slug_base(record: Record) -> str:
-    text = getattr(record, "slug_hint", None) or getattr(record, "name", None) or getattr(record, "title", None) or type(record)._meta.model_name
-    return slugify(text)[:104].strip("-") or type(record)._meta.model_name
-
-
-def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
-    """Give each record a slug no row uses yet: its base, or the base with the next free number."""
-    taken = set(model._default_manager.filter(slug__in=set(bases)).values_list("slug", flat=True))
-    in_chunk: set[str] = set()
-    crowded: dict[str, set[str]] = {}
-    for record, base in zip(records, bases, strict=True):
-        slug = base
-        if slug in taken or slug in in_chunk:
-            if base not in crowded:
-                crowded[base] = set(model._default_manager.filter(slug__startswith=f"{base}-").values_list(
-                    "slug", flat=True))
-            n = 2
-            while f"{base}-{n}" in crowded[base] or f"{base}-{n}" in in_chunk:
-                n += 1
-            slug = f"{base}-{n}"
-        in_chunk.add(slug)
-        record.slug = slug

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,16 @@ from registry.models import ImportBatch, ImportedRecord, Lifecycle, Record
 
 CHUNK = 2000
 # Fields a revert leaves alone: bookkeeping kept by record_save itself.
-KEEP_FIELDS = {"id", "slug", "version", "created_at", "updated_at", "published_at", "submitted_by", "lifecycle"}
+KEEP_FIELDS = {
+    "id",
+    "slug",
+    "version",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "submitted_by",
+    "lifecycle",
+}
 
 
 @dataclass
@@ -33,20 +42,58 @@ class UndoOutcome:
     conflicts: list[str] = field(default_factory=list)
 
 
-def archive_in_bulk(*, model: type[Record], pks: list[int], user=None, reason: str = "") -> int:
-    """Archive many records at once, as record_archive does one by one."""
+def archive_in_bulk(
+    *,
+    model: type[Record],
+    pks: list[int] | None = None,
+    first: int = 0,
+    last: int = -1,
+    user=None,
+    reason: str = "",
+) -> int:
+    """Archive many records at once (``pks``, or the ids ``first``…``last``), as record_archive does."""
     now, done = timezone.now(), 0
-    for start in range(0, len(pks), CHUNK):
+    if pks is not None:
+        ranges = [
+            model._default_manager.filter(pk__in=pks[i : i + CHUNK])
+            for i in range(0, len(pks), CHUNK)
+        ]
+    else:
+        ranges = [
+            model._default_manager.filter(pk__gte=start, pk__lte=min(last, start + CHUNK - 1))
+            for start in range(first, last + 1, CHUNK)
+        ]
+    for queryset in ranges:
         with transaction.atomic():
-            records = list(model._default_manager.select_for_update().filter(pk__in=pks[start:start + CHUNK])
-                           .exclude(lifecycle=Lifecycle.ARCHIVED))
+            records = list(queryset.select_for_update().exclude(lifecycle=Lifecycle.ARCHIVED))
             for record in records:
-                record.lifecycle, record.version, record.updated_at = Lifecycle.ARCHIVED, record.version + 1, now
-            model._default_manager.bulk_update(records, ["lifecycle", "version", "updated_at"],
-                                               batch_size=WRITE_BATCH_SIZE)
+                record.lifecycle, record.version, record.updated_at = (
+                    Lifecycle.ARCHIVED,
+                    record.version + 1,
+                    now,
+                )
+            model._default_manager.bulk_update(
+                records, ["lifecycle", "version", "updated_at"], batch_size=WRITE_BATCH_SIZE
+            )
             _history(model, records, user=user, reason=reason, now=now, update=True)
             done += len(records)
     return done
+
+
+def _values_before(model, before) -> tuple[dict, dict]:
+    """A historical version's field values and many-to-many ids, as record_update takes them."""
+    fields = {
+        f.attname: getattr(before, f.attname)
+        for f in model._meta.concrete_fields
+        if f.name not in KEEP_FIELDS and not f.name.endswith(("_lower", "_upper"))
+    }
+    m2m = {
+        f.name: list(
+            getattr(before, f.name).values_list(f.m2m_reverse_field_name() + "_id", flat=True)
+        )
+        for f in getattr(before, "_history_m2m_fields", [])
+    }
+    return fields, m2m
 
 
 def _revert(item: ImportedRecord, *, user, reason: str, outcome: UndoOutcome) -> None:
@@ -55,25 +102,32 @@ def _revert(item: ImportedRecord, *, user, reason: str, outcome: UndoOutcome) ->
     if record is None:
         return
     if record.version != item.version:
-        outcome.conflicts.append(_("%(record)s was changed again after the import (version %(version)s); "
-                                   "left as it is.") % {"record": record, "version": record.version})
+        outcome.conflicts.append(
+            _("%(record)s was changed again after the import (version %(version)s); left as it is.")
+            % {"record": record, "version": record.version}
+        )
         return
     before = record.history.filter(version=item.previous_version).order_by("-history_date").first()
     if before is None:
-        outcome.conflicts.append(_("%(record)s has no history of its version before the import.") % {"record": record})
+        outcome.conflicts.append(
+            _("%(record)s has no history of its version before the import.") % {"record": record}
+        )
         return
-    fields = {
-        f.attname: getattr(before, f.attname) for f in model._meta.concrete_fields
-        if f.name not in KEEP_FIELDS and not f.name.endswith(("_lower", "_upper"))
-    }
-    m2m = {f.name: list(getattr(before, f.name).values_list(f.m2m_reverse_field_name() + "_id", flat=True))
-           for f in getattr(before, "_history_m2m_fields", [])}
+    fields, m2m = _values_before(model, before)
     try:
         with transaction.atomic():
-            services.record_update(record=record, fields=fields, m2m=m2m, user=user, reason=reason,
-                                   expected_version=item.version)
+            services.record_update(
+                record=record,
+                fields=fields,
+                m2m=m2m,
+                user=user,
+                reason=reason,
+                expected_version=item.version,
+            )
             if before.lifecycle != record.lifecycle:
-                services.record_transition(record=record, to=before.lifecycle, user=user, reason=reason)
+                services.record_transition(
+                    record=record, to=before.lifecycle, user=user, reason=reason
+                )
     except (ValidationError, services.StaleVersionError) as error:
         detail = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         outcome.conflicts.append(f"{record}: {detail}")
@@ -91,15 +145,15 @@ def batch_undo(*, batch: ImportBatch, user=None, progress=None) -> UndoOutcome:
         done += 1
         if progress and done % 500 == 0:
             progress(done)
-    created = batch.records.filter(created=True)
-    for label in created.values_list("model", flat=True).distinct().order_by():
-        pks = list(created.filter(model=label).values_list("object_id", flat=True))
-        outcome.archived += archive_in_bulk(model=apps.get_model(label), pks=pks, user=user, reason=reason)
-        done += len(pks)
+    for run in batch.records.filter(created=True).iterator(chunk_size=CHUNK):
+        outcome.archived += archive_in_bulk(
+            model=apps.get_model(run.model),
+            first=run.object_id,
+            last=run.last_object_id,
+            user=user,
+            reason=reason,
+        )
+        done += run.count
         if progress:
             progress(done)
     return outcome
-
-
-def models_of(batch: ImportBatch) -> list[type[models.Model]]:
-    return [apps.get_model(label) for label in batch.records.values_list("model", flat=True).distinct().order_by()]

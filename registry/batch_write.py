@@ -18,14 +18,48 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from registry import services
-from registry.batch import BatchContext, RowResult, assign_slugs, slug_base
+from registry.batch import BatchContext, RowResult
 from registry.bulk_insert import insert_instances, insert_rows
 from registry.dates import EDTFField
+from registry.importing.columns import citation_field_for
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
+
+
+def slug_base(record: Record) -> str:
+    text = (
+        getattr(record, "slug_hint", None)
+        or getattr(record, "name", None)
+        or getattr(record, "title", None)
+        or type(record)._meta.model_name
+    )
+    return slugify(text)[:104].strip("-") or type(record)._meta.model_name
+
+
+def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
+    """Give each record a slug no row uses yet: its base, or the base with the next free number."""
+    taken = set(model._default_manager.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    in_chunk: set[str] = set()
+    crowded: dict[str, set[str]] = {}
+    for record, base in zip(records, bases, strict=True):
+        slug = base
+        if slug in taken or slug in in_chunk:
+            if base not in crowded:
+                crowded[base] = set(
+                    model._default_manager.filter(slug__startswith=f"{base}-").values_list(
+                        "slug", flat=True
+                    )
+                )
+            n = 2
+            while f"{base}-{n}" in crowded[base] or f"{base}-{n}" in in_chunk:
+                n += 1
+            slug = f"{base}-{n}"
+        in_chunk.add(slug)
+        record.slug = slug
 
 
 class Touched(NamedTuple):
@@ -33,9 +67,21 @@ class Touched(NamedTuple):
 
     model: str
     object_id: int
+    last_object_id: int
     created: bool
     previous_version: int | None
     version: int
+
+
+def _runs(label: str, pks: list[int]) -> list[Touched]:
+    """New records as runs of consecutive ids: one row for each run."""
+    runs: list[Touched] = []
+    for pk in sorted(pks):
+        if runs and runs[-1].last_object_id == pk - 1:
+            runs[-1] = runs[-1]._replace(last_object_id=pk)
+        else:
+            runs.append(Touched(label, pk, pk, True, None, 1))
+    return runs
 
 
 @dataclass
@@ -54,8 +100,9 @@ def _through(model: type[models.Model], name: str):
 Links = dict[str, list[tuple[int, int, int]]]  # m2m field → [(link pk, record pk, target pk)]
 
 
-def _write_m2m(model: type[models.Model], rows: list[tuple[int, dict[str, list[int]]]], *,
-               replace: bool) -> Links:
+def _write_m2m(
+    model: type[models.Model], rows: list[tuple[int, dict[str, list[int]]]], *, replace: bool
+) -> Links:
     """Many-to-many rows of each record; returns them with their keys, for the history."""
     pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for pk, m2m in rows:
@@ -65,26 +112,48 @@ def _write_m2m(model: type[models.Model], rows: list[tuple[int, dict[str, list[i
     for name, values in pairs.items():
         through, own, other = _through(model, name)
         if replace:
-            through.objects.filter(**{f"{own}__in": {pk for pk, _m2m in rows if name in _m2m}}).delete()
+            through.objects.filter(
+                **{f"{own}__in": {pk for pk, _m2m in rows if name in _m2m}}
+            ).delete()
         pks = insert_rows(through, [own, other], values, with_pks=True)
-        links[name] = [(link, owner, target) for link, (owner, target) in zip(pks, values, strict=True)]
+        links[name] = [
+            (link, owner, target) for link, (owner, target) in zip(pks, values, strict=True)
+        ]
     return links
 
 
-def _history_rows(model: type[Record], records: list[models.Model], *, user, reason: str, now,
-                  update: bool) -> tuple[list[str], list[tuple]]:
+def _history_rows(
+    model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool
+) -> tuple[list[str], list[tuple]]:
     history_model = model.history.model
     tracked = {field.attname for field in history_model.tracked_fields}
-    extra = {"history_date": now, "history_change_reason": reason or None, "history_type": "~" if update else "+",
-             "history_user_id": getattr(user, "pk", None), "history_public_note": ""}
-    attnames = [field.attname for field in history_model._meta.concrete_fields if not field.primary_key]
-    rows = [tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
-            for record in records]
+    extra = {
+        "history_date": now,
+        "history_change_reason": reason or None,
+        "history_type": "~" if update else "+",
+        "history_user_id": getattr(user, "pk", None),
+        "history_public_note": "",
+    }
+    attnames = [
+        field.attname for field in history_model._meta.concrete_fields if not field.primary_key
+    ]
+    rows = [
+        tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
+        for record in records
+    ]
     return attnames, rows
 
 
-def _history(model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool,
-             links: Links | None = None) -> None:
+def _history(
+    model: type[Record],
+    records: list[models.Model],
+    *,
+    user,
+    reason: str,
+    now,
+    update: bool,
+    links: Links | None = None,
+) -> None:
     """One history entry per record, with its many-to-many values, as record_save leaves."""
     if not records:
         return
@@ -97,10 +166,17 @@ def _history(model: type[Record], records: list[models.Model], *, user, reason: 
         if links is not None:
             values = links.get(m2m_field.name, [])
         else:
-            values = list(through.objects.filter(**{f"{own}__in": list(entry_of)}).values_list("pk", own, other))
+            values = list(
+                through.objects.filter(**{f"{own}__in": list(entry_of)}).values_list(
+                    "pk", own, other
+                )
+            )
         snapshot = getattr(history_model, m2m_field.name).model
-        insert_rows(snapshot, ["id", own, other, "history_id"],
-                    [(link, owner, target, entry_of[owner]) for link, owner, target in values])
+        insert_rows(
+            snapshot,
+            ["id", own, other, "history_id"],
+            [(link, owner, target, entry_of[owner]) for link, owner, target in values],
+        )
 
 
 def _publish_evidence(results: list[RowResult], *, user, reason: str, published: set[int]) -> None:
@@ -109,14 +185,24 @@ def _publish_evidence(results: list[RowResult], *, user, reason: str, published:
     for result in results:
         if result.instance.lifecycle != Lifecycle.PUBLISHED:
             continue
-        wanted.update(pk for pk in (getattr(result.instance, "source_id", None),
-                                    result.citation.source_id if result.citation else None) if pk)
-    for source in Source.objects.filter(pk__in=wanted - published).exclude(lifecycle=Lifecycle.PUBLISHED):
+        wanted.update(
+            pk
+            for pk in (
+                getattr(result.instance, "source_id", None),
+                result.citation.source_id if result.citation else None,
+            )
+            if pk
+        )
+    for source in Source.objects.filter(pk__in=wanted - published).exclude(
+        lifecycle=Lifecycle.PUBLISHED
+    ):
         services.record_publish(record=source, user=user, reason=reason)
     published.update(wanted)
 
 
-def _create(context: BatchContext, results: list[RowResult], *, user, reason: str, now) -> list[Touched]:
+def _create(
+    context: BatchContext, results: list[RowResult], *, user, reason: str, now
+) -> list[Touched]:
     model = context.spec.model
     records = [result.instance for result in results]
     for record in records:
@@ -126,21 +212,26 @@ def _create(context: BatchContext, results: list[RowResult], *, user, reason: st
     unslugged = [record for record in records if not record.slug]
     assign_slugs(model, unslugged, [slug_base(record) for record in unslugged])
     insert_instances(model, records)
-    links = _write_m2m(model, [(result.instance.pk, result.m2m) for result in results], replace=False)
+    links = _write_m2m(
+        model, [(result.instance.pk, result.m2m) for result in results], replace=False
+    )
     _history(model, records, user=user, reason=reason, now=now, update=False, links=links)
-    touched = [Touched(model._meta.label, record.pk, True, None, 1) for record in records]
+    touched = _runs(model._meta.label, [record.pk for record in records])
     citations = [result.citation for result in results if result.citation is not None]
     if citations:
-        target = services._citation_field(records[0])
+        target = citation_field_for(model)
         for result in results:
             citation = result.citation
             setattr(citation, target, result.instance)
-            citation.version, citation.published_at = 1, now if citation.lifecycle == Lifecycle.PUBLISHED else None
+            citation.version, citation.published_at = (
+                1,
+                now if citation.lifecycle == Lifecycle.PUBLISHED else None,
+            )
             citation.slug_hint = f"{citation.cited_source_slug}-on-{result.instance.slug}"
         assign_slugs(Citation, citations, [slug_base(citation) for citation in citations])
         insert_instances(Citation, citations)
         _history(Citation, citations, user=user, reason=reason, now=now, update=False, links={})
-        touched += [Touched(Citation._meta.label, citation.pk, True, None, 1) for citation in citations]
+        touched += _runs(Citation._meta.label, [citation.pk for citation in citations])
     return touched
 
 
@@ -156,31 +247,56 @@ def _update_fields(model: type[models.Model], changed: set[str]) -> list[str]:
     return sorted(names)
 
 
-def _update(context: BatchContext, results: list[RowResult], outcome: WriteOutcome, *, user, reason: str,
-            now) -> list[Touched]:
-    model = context.spec.model
+def _fresh(model, results: list[RowResult], outcome: WriteOutcome, now) -> list[RowResult]:
+    """The rows whose record is still at the version they were checked against (record_save's rule)."""
     pks = [result.instance.pk for result in results]
-    stored = dict(model._default_manager.select_for_update().filter(pk__in=pks).values_list("pk", "version"))
+    manager = model._default_manager
+    stored = dict(manager.select_for_update().filter(pk__in=pks).values_list("pk", "version"))
     fresh = []
     for result in results:
         record = result.instance
-        if stored.get(record.pk) != record.version:
-            outcome.errors.append((result.row, "slug", str(services.StaleVersionError(
-                record=record, expected=record.version, current=stored.get(record.pk, 0)))))
+        current = stored.get(record.pk, 0)
+        if current != record.version:
+            error = services.StaleVersionError(
+                record=record, expected=record.version, current=current
+            )
+            outcome.errors.append((result.row, "slug", str(error)))
             continue
-        record.previous_version, record.version, record.updated_at = record.version, record.version + 1, now
+        record.previous_version, record.version, record.updated_at = (
+            record.version,
+            current + 1,
+            now,
+        )
         fresh.append(result)
+    return fresh
+
+
+def _update(
+    context: BatchContext,
+    results: list[RowResult],
+    outcome: WriteOutcome,
+    *,
+    user,
+    reason: str,
+    now,
+) -> list[Touched]:
+    model = context.spec.model
+    fresh = _fresh(model, results, outcome, now)
     records = [result.instance for result in fresh]
     changed = {name for result in fresh for name in result.changed}
     if records and changed:
-        model._default_manager.bulk_update(records, _update_fields(model, changed), batch_size=WRITE_BATCH_SIZE)
-        _write_m2m(model, [(r.instance.pk, {n: ids for n, ids in r.m2m.items() if n in r.changed}) for r in fresh],
-                   replace=True)
+        fields = _update_fields(model, changed)
+        model._default_manager.bulk_update(records, fields, batch_size=WRITE_BATCH_SIZE)
+        m2m = [
+            (r.instance.pk, {n: ids for n, ids in r.m2m.items() if n in r.changed}) for r in fresh
+        ]
+        _write_m2m(model, m2m, replace=True)
         _history(model, records, user=user, reason=reason, now=now, update=True)
     for result in fresh:
         if result.lifecycle and result.lifecycle != result.instance.lifecycle:
             _transition(result, outcome, user=user, reason=reason)
-    return [Touched(model._meta.label, r.pk, False, r.previous_version, r.version) for r in records]
+    label = model._meta.label
+    return [Touched(label, r.pk, r.pk, False, r.previous_version, r.version) for r in records]
 
 
 def _transition(result: RowResult, outcome: WriteOutcome, *, user, reason: str) -> None:
@@ -193,27 +309,48 @@ def _transition(result: RowResult, outcome: WriteOutcome, *, user, reason: str) 
         record.refresh_from_db(fields=["lifecycle", "version"])
 
 
-def write_rows(*, context: BatchContext, results: list[RowResult], batch: ImportBatch | None, user=None,
-               reason: str = "", published_sources: set[int] | None = None) -> WriteOutcome:
+TOUCHED_COLUMNS = [
+    "batch_id",
+    "model",
+    "object_id",
+    "last_object_id",
+    "created",
+    "previous_version",
+    "version",
+]
+
+
+def _skip_flush_wait() -> None:
+    """A bulk load need not wait for each chunk's WAL flush (PostgreSQL). A crash loses whole
+    chunks at most, with their ImportedRecord rows, so the batch still knows what it wrote."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def write_rows(
+    *,
+    context: BatchContext,
+    results: list[RowResult],
+    batch: ImportBatch | None,
+    user=None,
+    reason: str = "",
+    published_sources: set[int] | None = None,
+) -> WriteOutcome:
     """Write the valid rows of one checked chunk, atomically; report rows refused at write time."""
     outcome = WriteOutcome()
     creates = [result for result in results if result.action == "create"]
     updates = [result for result in results if result.action == "update"]
     now = timezone.now()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # A bulk load need not wait for each chunk's WAL flush; a crash loses whole chunks at
-            # most, with their ImportedRecord rows, so the batch still knows what it wrote.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _publish_evidence(creates, user=user, reason=reason, published=published_sources
-                          if published_sources is not None else set())
+        _skip_flush_wait()
+        published = published_sources if published_sources is not None else set()
+        _publish_evidence(creates, user=user, reason=reason, published=published)
         touched = _create(context, creates, user=user, reason=reason, now=now) if creates else []
-        touched += _update(context, updates, outcome, user=user, reason=reason, now=now) if updates else []
+        if updates:
+            touched += _update(context, updates, outcome, user=user, reason=reason, now=now)
         if batch is not None:
-            insert_rows(ImportedRecord, ["batch_id", "model", "object_id", "created", "previous_version", "version"],
-                        [(batch.pk, *item) for item in touched])
+            insert_rows(ImportedRecord, TOUCHED_COLUMNS, [(batch.pk, *item) for item in touched])
     outcome.created = len(creates)
     outcome.updated = sum(1 for item in touched if not item.created)
     return outcome
-

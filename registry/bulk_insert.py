@@ -20,7 +20,11 @@ from django.db import connection, models
 NATIVE = (int, str, bool, float, Decimal, date, datetime, type(None))
 # Fields whose stored value is the Python value itself, which psycopg adapts.
 PLAIN_FIELDS = (
-    models.IntegerField, models.BooleanField, models.DecimalField, models.DateField, models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DecimalField,
+    models.DateField,
+    models.TextField,
     models.ForeignKey,
 )
 BATCH_SIZE = 1000
@@ -65,7 +69,9 @@ def _preparer(fields: Sequence[models.Field]):
     return prepare
 
 
-def _copy(model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence]) -> None:
+def _copy(
+    model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence]
+) -> None:
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     connection.ensure_connection()
@@ -76,8 +82,13 @@ def _copy(model: type[models.Model], fields: Sequence[models.Field], rows: Itera
                 copy.write_row(prepare(row) if prepare else row)
 
 
-def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: list[Sequence], *,
-                with_pks: bool = False) -> list[int]:
+def insert_rows(
+    model: type[models.Model],
+    attnames: Sequence[str],
+    rows: list[Sequence],
+    *,
+    with_pks: bool = False,
+) -> list[int]:
     """Insert ``rows`` (values in the order of ``attnames``); return their new keys if asked."""
     if not rows:
         return []
@@ -88,7 +99,11 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: list[S
             _copy(model, fields, rows)
             return []
         pks = allocate_pks(model, len(rows))
-        _copy(model, [model._meta.pk, *fields], ((pk, *row) for pk, row in zip(pks, rows, strict=True)))
+        _copy(
+            model,
+            [model._meta.pk, *fields],
+            ((pk, *row) for pk, row in zip(pks, rows, strict=True)),
+        )
         return pks
     objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
     model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
@@ -103,7 +118,11 @@ def insert_instances(model: type[models.Model], objects: list[models.Model]) -> 
         model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
         return
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    dated = [field for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)]
+    dated = [
+        field
+        for field in fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
     for obj in objects:
         for field in dated:
             field.pre_save(obj, True)
@@ -112,4 +131,8 @@ def insert_instances(model: type[models.Model], objects: list[models.Model]) -> 
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
     attnames = [field.attname for field in fields]
-    _copy(model, [model._meta.pk, *fields], ((obj.pk, *(getattr(obj, name) for name in attnames)) for obj in objects))
+    _copy(
+        model,
+        [model._meta.pk, *fields],
+        ((obj.pk, *(getattr(obj, name) for name in attnames)) for obj in objects),
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -82,3 +83,34 @@ def check_in_python(constraint: models.CheckConstraint, instance: models.Model) 
     if evaluate(constraint.condition, instance) is False:
         return [str(constraint.get_violation_error_message())]
     return []
+
+
+def check_constraints(
+    instance: models.Model, exclude: set[str], *, memo: dict
+) -> dict[str, list[str]]:
+    """Every check constraint of the instance's model: in Python, or asked of the database
+    once per distinct set of values (``memo`` keeps the answers between calls)."""
+    errors: dict[str, list[str]] = {}
+    model = type(instance)
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, models.CheckConstraint):
+            continue  # unique slugs are given out by the writer (batch_write.assign_slugs)
+        names = sorted(
+            {name.split("__")[0] for name in constraint.condition.referenced_base_fields}
+        )
+        if set(names) & exclude:
+            continue
+        try:
+            messages = check_in_python(constraint, instance)
+        except Unsupported:
+            key = (constraint.name, tuple(_value(instance, name) for name in names))
+            if key not in memo:
+                try:
+                    constraint.validate(model, instance, exclude=exclude)
+                    memo[key] = []
+                except ValidationError as error:
+                    memo[key] = error.messages
+            messages = memo[key]
+        for message in messages:
+            errors.setdefault("__all__", []).append(message)
+    return errors

@@ -18,9 +18,15 @@ pytestmark = pytest.mark.django_db
 
 def report_row(site, source, **overrides) -> dict[str, str]:
     return {
-        "title": "Colonnade toppled", "source": source.slug, "sites": site.slug, "occurred": "2015-08~",
-        "severity": "severe", "certainty": "high", "effects": "collapse-structural-damage",
-        "citation_quote": "toppled columns", "citation_locator": "para. 4",
+        "title": "Colonnade toppled",
+        "source": source.slug,
+        "sites": site.slug,
+        "occurred": "2015-08~",
+        "severity": "severe",
+        "certainty": "high",
+        "effects": "collapse-structural-damage",
+        "citation_quote": "toppled columns",
+        "citation_locator": "para. 4",
     } | overrides
 
 
@@ -39,12 +45,15 @@ def test_valid_rows_are_checked_without_writing_anything():
 
 def test_each_problem_names_its_row_column_and_cause():
     site, source = HeritageSiteFactory(), SourceFactory()
-    _context, results = check("damage_reports", [
-        report_row(site, source),
-        report_row(site, source, severity="crushed"),
-        report_row(site, source, occurred="last year", sites="nowhere"),
-        report_row(site, source, quantity_precision="vague"),
-    ])
+    _context, results = check(
+        "damage_reports",
+        [
+            report_row(site, source),
+            report_row(site, source, severity="crushed"),
+            report_row(site, source, occurred="last year", sites="nowhere"),
+            report_row(site, source, quantity_precision="vague"),
+        ],
+    )
     assert results[0].errors == []
     assert results[1].row == 3 and results[1].errors[0][0] == "severity"
     assert "crushed" in results[1].errors[0][1] and "destroyed" in results[1].errors[0][1]
@@ -56,11 +65,18 @@ def test_each_problem_names_its_row_column_and_cause():
 def test_a_new_claim_needs_a_citation_and_a_published_one_a_live_source():
     site = HeritageSiteFactory()
     withdrawn = SourceFactory(lifecycle=Lifecycle.RETRACTED)
-    _context, results = check("damage_events", [
-        {"title": "Temple dynamited", "sites": site.slug, "occurred": "2015-08-30"},
-        {"title": "Temple dynamited", "sites": site.slug, "citation_source": withdrawn.slug,
-         "lifecycle": "published"},
-    ])
+    _context, results = check(
+        "damage_events",
+        [
+            {"title": "Temple dynamited", "sites": site.slug, "occurred": "2015-08-30"},
+            {
+                "title": "Temple dynamited",
+                "sites": site.slug,
+                "citation_source": withdrawn.slug,
+                "lifecycle": "published",
+            },
+        ],
+    )
     assert results[0].errors[0][0] == "citation_source"
     assert "citation" in results[0].errors[0][1]
     assert results[1].errors == [("citation_source", results[1].errors[0][1])]
@@ -74,27 +90,53 @@ def test_written_rows_match_what_the_one_at_a_time_service_writes():
     assert outcome.created == 1
     bulk = DamageReport.objects.get()
     single = services.claim_create(
-        model=DamageReport, lifecycle=Lifecycle.PUBLISHED, m2m={"sites": [site], "effects": bulk.effects.all()},
-        fields={"title": "Colonnade toppled", "source": source, "occurred": "2015-08~", "severity": "severe",
-                "certainty": "high"},
-        citations=[{"source": source, "quote": "toppled columns", "locator": "para. 4"}])
-    for name in ("occurred_lower", "occurred_upper", "lifecycle", "severity", "certainty", "claim_status"):
+        model=DamageReport,
+        lifecycle=Lifecycle.PUBLISHED,
+        m2m={"sites": [site], "effects": bulk.effects.all()},
+        fields={
+            "title": "Colonnade toppled",
+            "source": source,
+            "occurred": "2015-08~",
+            "severity": "severe",
+            "certainty": "high",
+        },
+        citations=[{"source": source, "quote": "toppled columns", "locator": "para. 4"}],
+    )
+    for name in (
+        "occurred_lower",
+        "occurred_upper",
+        "lifecycle",
+        "severity",
+        "certainty",
+        "claim_status",
+    ):
         assert getattr(bulk, name) == getattr(single, name), name
-    assert bulk.published_at is not None and bulk.slug == "colonnade-toppled" and single.slug == "colonnade-toppled-2"
+    assert (
+        bulk.published_at is not None
+        and bulk.slug == "colonnade-toppled"
+        and single.slug == "colonnade-toppled-2"
+    )
     assert list(bulk.sites.all()) == [site] and bulk.effects.count() == 1
     citation = Citation.objects.get(damage_report=bulk)
     assert citation.lifecycle == Lifecycle.PUBLISHED and citation.quote == "toppled columns"
     source.refresh_from_db()
     assert source.lifecycle == Lifecycle.PUBLISHED  # the evidence is published with the claim
     history = bulk.history.get()
-    assert history.history_change_reason == "bulk" and list(history.sites.values_list("heritagesite", flat=True)) == [
-        site.pk]
+    assert history.history_change_reason == "bulk" and list(
+        history.sites.values_list("heritagesite", flat=True)
+    ) == [site.pk]
 
 
 def test_a_row_with_an_existing_slug_changes_that_record_with_a_new_version():
     site = HeritageSiteFactory(name="Old name")
-    row = {"slug": site.slug, "name": "New name", "kind": "archaeological-site", "country": "SY",
-           "latitude": str(site.latitude), "longitude": str(site.longitude)}
+    row = {
+        "slug": site.slug,
+        "name": "New name",
+        "kind": "archaeological-site",
+        "country": "SY",
+        "latitude": str(site.latitude),
+        "longitude": str(site.longitude),
+    }
     context, results = check("sites", [row])
     assert results[0].action == "update" and results[0].changed == ["name"]
     write_rows(context=context, results=results, batch=None, reason="rename")
@@ -107,10 +149,18 @@ def test_a_row_with_an_existing_slug_changes_that_record_with_a_new_version():
 
 def test_citations_attach_to_any_record_by_kind_and_slug():
     event, source = DamageEventFactory(), SourceFactory()
-    context, results = check("citations", [
-        {"source": source.slug, "target_type": "damage_event", "target": event.slug, "quote": "dynamited"},
-        {"source": source.slug, "target_type": "temple", "target": event.slug},
-    ])
+    context, results = check(
+        "citations",
+        [
+            {
+                "source": source.slug,
+                "target_type": "damage_event",
+                "target": event.slug,
+                "quote": "dynamited",
+            },
+            {"source": source.slug, "target_type": "temple", "target": event.slug},
+        ],
+    )
     assert results[1].errors[0][0] == "target_type"
     write_rows(context=context, results=results[:1], batch=None)
     assert Citation.objects.get(damage_event=event).slug == f"{source.slug}-on-{event.slug}"
@@ -125,12 +175,31 @@ def test_archive_in_bulk_keeps_the_rows_and_records_history():
 
 
 SAMPLES = [
-    (HeritageSite, [{"latitude": None, "longitude": None}, {"latitude": 91, "longitude": 0},
-                    {"latitude": 10, "longitude": None}, {"latitude": -90, "longitude": 180}]),
-    (DamageReport, [{"quantity": None, "quantity_precision": "exact"}, {"quantity": 3, "quantity_precision": "exact"},
-                    {"quantity_precision": "vague", "quantity_phrase": ""},
-                    {"quantity_precision": "vague", "quantity_phrase": "several"}]),
-    (Source, [{"url": "", "archive_url": "https://archive.example.org/x"}, {"url": "", "archive_url": ""}]),
+    (
+        HeritageSite,
+        [
+            {"latitude": None, "longitude": None},
+            {"latitude": 91, "longitude": 0},
+            {"latitude": 10, "longitude": None},
+            {"latitude": -90, "longitude": 180},
+        ],
+    ),
+    (
+        DamageReport,
+        [
+            {"quantity": None, "quantity_precision": "exact"},
+            {"quantity": 3, "quantity_precision": "exact"},
+            {"quantity_precision": "vague", "quantity_phrase": ""},
+            {"quantity_precision": "vague", "quantity_phrase": "several"},
+        ],
+    ),
+    (
+        Source,
+        [
+            {"url": "", "archive_url": "https://archive.example.org/x"},
+            {"url": "", "archive_url": ""},
+        ],
+    ),
     (Citation, [{}, {"damage_report_id": 1}, {"damage_report_id": 1, "site_id": 2}]),
 ]
 
@@ -158,7 +227,11 @@ def test_a_part_cannot_be_its_own_parent_in_python_either():
     from registry.constraints import evaluate
     from registry.models import Artefact
 
-    condition = next(c for c in Artefact._meta.constraints if c.name == "artefact_not_own_parent").condition
+    condition = next(
+        c for c in Artefact._meta.constraints if c.name == "artefact_not_own_parent"
+    ).condition
     assert evaluate(condition, Artefact(pk=5, parent_id=5)) is False
     assert evaluate(condition, Artefact(pk=5, parent_id=6)) is True
-    assert evaluate(condition, Artefact(parent_id=6)) is None  # unknown, as in SQL: the constraint holds
+    assert (
+        evaluate(condition, Artefact(parent_id=6)) is None
+    )  # unknown, as in SQL: the constraint holds

@@ -13,7 +13,14 @@ import tempfile
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -36,7 +43,11 @@ class ImportUploadForm(forms.ModelForm):
     class Meta:
         model = ImportBatch
         fields = ["record_type", "file"]
-        help_texts = {"file": _("A .csv (UTF-8) or .xlsx file whose first row names the columns, as in the template.")}
+        help_texts = {
+            "file": _(
+                "A .csv (UTF-8) or .xlsx file whose first row names the columns, as in the template."
+            )
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -49,17 +60,34 @@ class ImportUploadForm(forms.ModelForm):
 
 def progress_data(batch: ImportBatch) -> dict:
     return {
-        "status": batch.status, "status_label": str(batch.get_status_display()), "running": batch.is_running,
-        "percent": batch.progress_percent, "rows_total": batch.rows_total, "rows_done": batch.rows_done,
-        "rows_invalid": batch.rows_invalid, "to_create": batch.to_create, "to_update": batch.to_update,
-        "created": batch.created_count, "updated": batch.updated_count, "message": batch.message,
+        "status": batch.status,
+        "status_label": str(batch.get_status_display()),
+        "running": batch.is_running,
+        "percent": batch.progress_percent,
+        "rows_total": batch.rows_total,
+        "rows_done": batch.rows_done,
+        "rows_invalid": batch.rows_invalid,
+        "to_create": batch.to_create,
+        "to_update": batch.to_update,
+        "created": batch.created_count,
+        "updated": batch.updated_count,
+        "message": batch.message,
     }
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "record_type", "status", "progress", "rows_total", "rows_invalid", "created_count",
-                    "created_by", "created_at"]
+    list_display = [
+        "__str__",
+        "record_type",
+        "status",
+        "progress",
+        "rows_total",
+        "rows_invalid",
+        "created_count",
+        "created_by",
+        "created_at",
+    ]
     list_filter = ["status", "record_type"]
     list_select_related = ["created_by"]
     search_fields = ["original_name"]
@@ -76,12 +104,29 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/progress/", view(self.progress_view), name="registry_importbatch_progress"),
-            path("<int:pk>/confirm/", view(require_POST(self.confirm_view)), name="registry_importbatch_confirm"),
-            path("<int:pk>/undo/", view(require_POST(self.undo_view)), name="registry_importbatch_undo"),
-            path("<int:pk>/problems.csv", view(self.problems_view), name="registry_importbatch_problems"),
-            path("template/<str:record_type>.<str:fmt>", view(self.template_view),
-                 name="registry_importbatch_template"),
+            path(
+                "<int:pk>/progress/", view(self.progress_view), name="registry_importbatch_progress"
+            ),
+            path(
+                "<int:pk>/confirm/",
+                view(require_POST(self.confirm_view)),
+                name="registry_importbatch_confirm",
+            ),
+            path(
+                "<int:pk>/undo/",
+                view(require_POST(self.undo_view)),
+                name="registry_importbatch_undo",
+            ),
+            path(
+                "<int:pk>/problems.csv",
+                view(self.problems_view),
+                name="registry_importbatch_problems",
+            ),
+            path(
+                "template/<str:record_type>.<str:fmt>",
+                view(self.template_view),
+                name="registry_importbatch_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -94,8 +139,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
         enqueue_import_step("check", obj.pk, request.user.pk)
 
     def response_add(self, request, obj, post_url_continue=None):
-        self.message_user(request, _("The file is being checked; nothing is written until you confirm."),
-                          messages.INFO)
+        self.message_user(
+            request,
+            _("The file is being checked; nothing is written until you confirm."),
+            messages.INFO,
+        )
         return HttpResponseRedirect(reverse("admin:registry_importbatch_change", args=[obj.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -104,10 +152,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         problems = list(batch.issues.all()[:SHOWN_PROBLEMS])
         context = {
-            **self.admin_site.each_context(request), "opts": self.opts, "batch": batch, "title": str(batch),
-            "problems": problems, "more_problems": batch.issues.count() > len(problems),
-            "spec": SPECS[batch.record_type], "progress": progress_data(batch),
-            "can_confirm": batch.status == S.VALIDATED and self.has_change_permission(request, batch),
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "batch": batch,
+            "title": str(batch),
+            "problems": problems,
+            "more_problems": batch.issues.count() > len(problems),
+            "spec": SPECS[batch.record_type],
+            "progress": progress_data(batch),
+            "can_confirm": batch.status == S.VALIDATED
+            and self.has_change_permission(request, batch),
             "can_undo": batch.status == S.APPLIED and self.has_change_permission(request, batch),
         }
         return TemplateResponse(request, "admin/registry/importbatch/detail.html", context)
@@ -132,24 +186,45 @@ class ImportBatchAdmin(admin.ModelAdmin):
             enqueue_import_step(step, batch.pk, request.user.pk)
             self.message_user(request, done, messages.SUCCESS)
         else:
-            self.message_user(request, _("This import cannot do that now (it is “%(status)s”).") % {
-                "status": batch.get_status_display()}, messages.ERROR)
+            self.message_user(
+                request,
+                _("This import cannot do that now (it is “%(status)s”).")
+                % {"status": batch.get_status_display()},
+                messages.ERROR,
+            )
         return HttpResponseRedirect(reverse("admin:registry_importbatch_change", args=[pk]))
 
     def confirm_view(self, request, pk: int):
-        return self._step(request, pk, step="apply", allowed=S.VALIDATED, status=S.APPLYING,
-                          done=_("Import confirmed: the records are being written."))
+        return self._step(
+            request,
+            pk,
+            step="apply",
+            allowed=S.VALIDATED,
+            status=S.APPLYING,
+            done=_("Import confirmed: the records are being written."),
+        )
 
     def undo_view(self, request, pk: int):
-        return self._step(request, pk, step="undo", allowed=S.APPLIED, status=S.UNDOING,
-                          done=_("Undoing the import: created records are archived, changed ones restored."))
+        return self._step(
+            request,
+            pk,
+            step="undo",
+            allowed=S.APPLIED,
+            status=S.UNDOING,
+            done=_("Undoing the import: created records are archived, changed ones restored."),
+        )
 
     def problems_view(self, request, pk: int):
         batch = get_object_or_404(ImportBatch, pk=pk)
         if not self.has_view_permission(request, batch):
             raise PermissionDenied
-        rows = ([str(issue.row), issue.column, issue.message] for issue in batch.issues.iterator(chunk_size=2000))
-        response = StreamingHttpResponse(csv_lines(["row", "column", "problem"], rows), content_type="text/csv")
+        rows = (
+            [str(issue.row), issue.column, issue.message]
+            for issue in batch.issues.iterator(chunk_size=2000)
+        )
+        response = StreamingHttpResponse(
+            csv_lines(["row", "column", "problem"], rows), content_type="text/csv"
+        )
         response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
         return response
 
@@ -175,7 +250,9 @@ def _export_name(queryset, fmt: str) -> str:
 @admin.action(description=_("Export selected to CSV"), permissions=["view"])
 def export_csv(modeladmin, request, queryset):
     response = StreamingHttpResponse(
-        csv_lines(export_header(queryset.model), export_rows(queryset)), content_type="text/csv; charset=utf-8")
+        csv_lines(export_header(queryset.model), export_rows(queryset)),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="{_export_name(queryset, "csv")}"'
     return response
 
@@ -184,10 +261,16 @@ def export_csv(modeladmin, request, queryset):
 def export_xlsx(modeladmin, request, queryset):
     # Written to a temporary file row by row, then sent: memory stays flat for long lists.
     handle = tempfile.TemporaryFile()
-    write_xlsx(handle, export_header(queryset.model), export_rows(queryset),
-               title=str(queryset.model._meta.verbose_name_plural))
+    write_xlsx(
+        handle,
+        export_header(queryset.model),
+        export_rows(queryset),
+        title=str(queryset.model._meta.verbose_name_plural),
+    )
     handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=_export_name(queryset, "xlsx"), content_type=XLSX_TYPE)
+    return FileResponse(
+        handle, as_attachment=True, filename=_export_name(queryset, "xlsx"), content_type=XLSX_TYPE
+    )
 
 
 admin.site.add_action(export_csv, "export_csv")

@@ -18,8 +18,17 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    Artefact, Citation, DamageEvent, DamageReport, HeritageSite, ImportBatch, Lifecycle, Record,
-    RestorationPledge, Source, Term,
+    Artefact,
+    Citation,
+    DamageEvent,
+    DamageReport,
+    HeritageSite,
+    ImportBatch,
+    Lifecycle,
+    Record,
+    RestorationPledge,
+    Source,
+    Term,
 )
 from registry.models.sources import CITATION_TARGETS
 
@@ -44,7 +53,11 @@ class Column:
 
     @cached_property
     def vocabulary(self) -> str | None:
-        limit = getattr(self.model_field.remote_field, "limit_choices_to", None) if self.model_field else None
+        limit = (
+            getattr(self.model_field.remote_field, "limit_choices_to", None)
+            if self.model_field
+            else None
+        )
         return (limit or {}).get("vocabulary")
 
     @cached_property
@@ -117,7 +130,8 @@ def _help(model_field: models.Field, kind: str) -> str:
         text += " " + _("Several values separated by “%(sep)s”.") % {"sep": LIST_SEPARATOR}
     if kind in ("ref", "refs"):
         text += " " + _("The slug of an existing %(model)s.") % {
-            "model": model_field.related_model._meta.verbose_name}
+            "model": model_field.related_model._meta.verbose_name
+        }
     return text.strip()
 
 
@@ -127,19 +141,40 @@ def build_columns(model: type[Record], names: list[str]) -> tuple[Column, ...]:
     for name in names:
         model_field = model._meta.get_field(name)
         kind = _kind(model_field)
-        columns.append(Column(name, model_field, kind, _required(model_field), _help(model_field, kind)))
-    columns.append(Column("lifecycle", model._meta.get_field("lifecycle"), "lifecycle",
-                          help=_("draft (default), in_review or published, for new records.")))
+        columns.append(
+            Column(name, model_field, kind, _required(model_field), _help(model_field, kind))
+        )
+    columns.append(
+        Column(
+            "lifecycle",
+            model._meta.get_field("lifecycle"),
+            "lifecycle",
+            help=_("draft (default), in_review or published, for new records."),
+        )
+    )
     return tuple(columns)
 
 
 def _citation_columns(model: type[Record]) -> tuple[Column, ...]:
     return (
-        Column("citation_source", Citation._meta.get_field("source"), "ref",
-               help=_("Slug of the source backing this claim (a new record needs one).")),
-        Column("citation_quote", Citation._meta.get_field("quote"), "text", help=_("Short quoted phrase.")),
-        Column("citation_locator", Citation._meta.get_field("locator"), "text",
-               help=_("Paragraph, page or timestamp.")),
+        Column(
+            "citation_source",
+            Citation._meta.get_field("source"),
+            "ref",
+            help=_("Slug of the source backing this claim (a new record needs one)."),
+        ),
+        Column(
+            "citation_quote",
+            Citation._meta.get_field("quote"),
+            "text",
+            help=_("Short quoted phrase."),
+        ),
+        Column(
+            "citation_locator",
+            Citation._meta.get_field("locator"),
+            "text",
+            help=_("Paragraph, page or timestamp."),
+        ),
     )
 
 
@@ -147,14 +182,20 @@ DAMAGE = ["cause_category", "cause_type", "effects", "severity", "extent"]
 QUANTITY = ["quantity", "quantity_precision", "quantity_phrase"]
 
 
-def _claim(record_type: str, model: type[Record], names: list[str], default_source: str | None = None) -> RecordSpec:
+def _claim(
+    record_type: str, model: type[Record], names: list[str], default_source: str | None = None
+) -> RecordSpec:
     base = build_columns(model, names)
     citations = _citation_columns(model)
-    return RecordSpec(record_type, model, base + citations, tuple(c.name for c in citations), default_source)
+    return RecordSpec(
+        record_type, model, base + citations, tuple(c.name for c in citations), default_source
+    )
 
 
 def _citation_spec() -> RecordSpec:
-    columns = list(build_columns(Citation, ["source", "quote", "locator", "speaker", "stance", "note"]))
+    columns = list(
+        build_columns(Citation, ["source", "quote", "locator", "speaker", "stance", "note"])
+    )
     target_help = _("Kind of record cited: %(kinds)s.") % {"kinds": ", ".join(CITATION_TARGETS)}
     columns[2:2] = [
         Column("target_type", None, "target_type", True, target_help),
@@ -165,27 +206,117 @@ def _citation_spec() -> RecordSpec:
 
 T = ImportBatch.RecordType
 SPECS: dict[str, RecordSpec] = {
-    T.SITES: RecordSpec(T.SITES, HeritageSite, build_columns(HeritageSite, [
-        "name", "kind", "country", "latitude", "longitude", "location_certainty", "is_sensitive", "parent",
-        "description"])),
-    T.ARTEFACTS: RecordSpec(T.ARTEFACTS, Artefact, build_columns(Artefact, [
-        "name", "site", "kind", "parent", "is_movable", "is_group", "made", "materials", *QUANTITY,
-        "description"])),
-    T.SOURCES: RecordSpec(T.SOURCES, Source, build_columns(Source, [
-        "title", "kind", "publisher", "author", "published", "url", "accessed_on", "archive_url", "language",
-        "reliability", "relays", "description"])),
-    T.DAMAGE_EVENTS: _claim(T.DAMAGE_EVENTS, DamageEvent, [
-        "title", "sites", "artefacts", "occurred", *DAMAGE, "description"]),
-    T.DAMAGE_REPORTS: _claim(T.DAMAGE_REPORTS, DamageReport, [
-        "title", "source", "damage_event", "sites", "artefacts", "occurred", "observed", "certainty",
-        "claim_status", *DAMAGE, *QUANTITY, "description"], default_source="source"),
-    T.PLEDGES: _claim(T.PLEDGES, RestorationPledge, [
-        "title", "pledger", "beneficiary", "action", "sites", "artefacts", "pledged", "target", "amount",
-        "currency", "conditions", "description"]),
+    T.SITES: RecordSpec(
+        T.SITES,
+        HeritageSite,
+        build_columns(
+            HeritageSite,
+            [
+                "name",
+                "kind",
+                "country",
+                "latitude",
+                "longitude",
+                "location_certainty",
+                "is_sensitive",
+                "parent",
+                "description",
+            ],
+        ),
+    ),
+    T.ARTEFACTS: RecordSpec(
+        T.ARTEFACTS,
+        Artefact,
+        build_columns(
+            Artefact,
+            [
+                "name",
+                "site",
+                "kind",
+                "parent",
+                "is_movable",
+                "is_group",
+                "made",
+                "materials",
+                *QUANTITY,
+                "description",
+            ],
+        ),
+    ),
+    T.SOURCES: RecordSpec(
+        T.SOURCES,
+        Source,
+        build_columns(
+            Source,
+            [
+                "title",
+                "kind",
+                "publisher",
+                "author",
+                "published",
+                "url",
+                "accessed_on",
+                "archive_url",
+                "language",
+                "reliability",
+                "relays",
+                "description",
+            ],
+        ),
+    ),
+    T.DAMAGE_EVENTS: _claim(
+        T.DAMAGE_EVENTS,
+        DamageEvent,
+        ["title", "sites", "artefacts", "occurred", *DAMAGE, "description"],
+    ),
+    T.DAMAGE_REPORTS: _claim(
+        T.DAMAGE_REPORTS,
+        DamageReport,
+        [
+            "title",
+            "source",
+            "damage_event",
+            "sites",
+            "artefacts",
+            "occurred",
+            "observed",
+            "certainty",
+            "claim_status",
+            *DAMAGE,
+            *QUANTITY,
+            "description",
+        ],
+        default_source="source",
+    ),
+    T.PLEDGES: _claim(
+        T.PLEDGES,
+        RestorationPledge,
+        [
+            "title",
+            "pledger",
+            "beneficiary",
+            "action",
+            "sites",
+            "artefacts",
+            "pledged",
+            "target",
+            "amount",
+            "currency",
+            "conditions",
+            "description",
+        ],
+    ),
     T.CITATIONS: _citation_spec(),
 }
 
 SPEC_BY_MODEL: dict[type[models.Model], RecordSpec] = {spec.model: spec for spec in SPECS.values()}
+
+
+def citation_field_for(model: type[models.Model]) -> str:
+    """The foreign key through which a citation backs a record of ``model``."""
+    return next(
+        name for name in CITATION_TARGETS if Citation._meta.get_field(name).related_model is model
+    )
 
 
 def split_list(text: str) -> list[str]:
@@ -196,8 +327,10 @@ def _choice_value(column: Column, text: str, choice_map: dict[str, str]) -> str:
     value = choice_map.get(text.casefold())
     if value is None:
         allowed = ", ".join(choice_map_values(choice_map))
-        raise CellError(_("“%(value)s” is not one of the allowed values: %(allowed)s.") % {
-            "value": text, "allowed": allowed})
+        raise CellError(
+            _("“%(value)s” is not one of the allowed values: %(allowed)s.")
+            % {"value": text, "allowed": allowed}
+        )
     return value
 
 

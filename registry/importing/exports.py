@@ -17,9 +17,8 @@ from decimal import Decimal
 from django.db import models
 
 from registry.models import Citation, Term
-from registry.models.sources import CITATION_TARGETS
 
-from .columns import LIST_SEPARATOR, SPEC_BY_MODEL, RecordSpec
+from .columns import LIST_SEPARATOR, SPEC_BY_MODEL, RecordSpec, citation_field_for
 
 CHUNK = 2000
 
@@ -57,7 +56,9 @@ def _m2m_slugs(model, name: str, pks: list[int]) -> dict[int, list[str]]:
     m2m_field = model._meta.get_field(name)
     through = m2m_field.remote_field.through
     own, other = m2m_field.m2m_field_name() + "_id", m2m_field.m2m_reverse_field_name() + "_id"
-    links = list(through.objects.filter(**{f"{own}__in": pks}).order_by("pk").values_list(own, other))
+    links = list(
+        through.objects.filter(**{f"{own}__in": pks}).order_by("pk").values_list(own, other)
+    )
     slugs = _slugs(m2m_field.related_model, {target for _owner, target in links})
     result: dict[int, list[str]] = defaultdict(list)
     for owner, target in links:
@@ -66,9 +67,11 @@ def _m2m_slugs(model, name: str, pks: list[int]) -> dict[int, list[str]]:
 
 
 def _first_citations(model, pks: list[int]) -> dict[int, Citation]:
-    target = next(name for name in CITATION_TARGETS if Citation._meta.get_field(name).related_model is model)
+    target = citation_field_for(model)
     citations: dict[int, Citation] = {}
-    for citation in Citation.objects.filter(**{f"{target}__in": pks}).select_related("source").order_by("pk"):
+    for citation in (
+        Citation.objects.filter(**{f"{target}__in": pks}).select_related("source").order_by("pk")
+    ):
         citations.setdefault(getattr(citation, f"{target}_id"), citation)
     return citations
 
@@ -77,9 +80,16 @@ def _spec_rows(spec: RecordSpec, pks: list[int], term_slugs: dict[int, str]) -> 
     model = spec.model
     records = model._default_manager.filter(pk__in=pks).order_by()
     by_pk = {record.pk: record for record in records}
-    refs = {c.name: _slugs(c.related_model, {getattr(r, c.model_field.attname) for r in by_pk.values()} - {None})
-            for c in spec.columns if c.kind == "ref" and c.name not in spec.citation_columns}
-    many = {c.name: _m2m_slugs(model, c.name, pks) for c in spec.columns if c.kind in ("refs", "terms")}
+    refs = {
+        c.name: _slugs(
+            c.related_model, {getattr(r, c.model_field.attname) for r in by_pk.values()} - {None}
+        )
+        for c in spec.columns
+        if c.kind == "ref" and c.name not in spec.citation_columns
+    }
+    many = {
+        c.name: _m2m_slugs(model, c.name, pks) for c in spec.columns if c.kind in ("refs", "terms")
+    }
     citations = _first_citations(model, pks) if spec.is_claim else {}
     targets = _citation_targets(by_pk.values()) if model is Citation else {}
     for pk in pks:
@@ -115,9 +125,15 @@ def _citation_targets(citations) -> dict[int, tuple[str, str]]:
     for citation in citations:
         if citation.target_field:
             wanted[citation.target_field].add(getattr(citation, f"{citation.target_field}_id"))
-    slugs = {name: _slugs(Citation._meta.get_field(name).related_model, pks) for name, pks in wanted.items()}
-    return {c.pk: (c.target_field, slugs[c.target_field][getattr(c, f"{c.target_field}_id")])
-            for c in citations if c.target_field}
+    slugs = {
+        name: _slugs(Citation._meta.get_field(name).related_model, pks)
+        for name, pks in wanted.items()
+    }
+    return {
+        c.pk: (c.target_field, slugs[c.target_field][getattr(c, f"{c.target_field}_id")])
+        for c in citations
+        if c.target_field
+    }
 
 
 def _plain_columns(model: type[models.Model]) -> list[models.Field]:
@@ -127,12 +143,19 @@ def _plain_columns(model: type[models.Model]) -> list[models.Field]:
 def _plain_rows(model: type[models.Model], pks: list[int]) -> Iterator[list[str]]:
     fields = _plain_columns(model)
     records = {r.pk: r for r in model._default_manager.filter(pk__in=pks).order_by()}
-    refs = {f.name: _slugs(f.related_model, {getattr(r, f.attname) for r in records.values()} - {None})
-            for f in fields if isinstance(f, models.ForeignKey)}
+    refs = {
+        f.name: _slugs(f.related_model, {getattr(r, f.attname) for r in records.values()} - {None})
+        for f in fields
+        if isinstance(f, models.ForeignKey)
+    }
     for pk in pks:
         record = records[pk]
-        yield [refs[f.name].get(getattr(record, f.attname), "") if f.name in refs else _cell(getattr(record, f.attname))
-               for f in fields]
+        yield [
+            refs[f.name].get(getattr(record, f.attname), "")
+            if f.name in refs
+            else _cell(getattr(record, f.attname))
+            for f in fields
+        ]
 
 
 def export_header(model: type[models.Model]) -> list[str]:

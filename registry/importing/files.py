@@ -56,7 +56,9 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -78,8 +80,9 @@ def _raw_rows(path: Path, fmt: str) -> Iterator[list[Any]]:
         workbook.close()
 
 
-def read_rows(path: Path, fmt: str, *, known: Iterable[str], required: Iterable[str] = ()
-              ) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(
+    path: Path, fmt: str, *, known: Iterable[str], required: Iterable[str] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number, {column: text}) for every non-empty row after the header."""
     rows = _raw_rows(path, fmt)
     header = [_text(cell) for cell in next(rows, [])]
@@ -89,8 +92,10 @@ def read_rows(path: Path, fmt: str, *, known: Iterable[str], required: Iterable[
         raise FileProblem(_("The file has no header row."))
     unknown = [name for name in header if name not in set(known)]
     if unknown:
-        raise FileProblem(_("Unknown columns: %(columns)s. The template lists the columns this import reads.")
-                          % {"columns": ", ".join(unknown)})
+        raise FileProblem(
+            _("Unknown columns: %(columns)s. The template lists the columns this import reads.")
+            % {"columns": ", ".join(unknown)}
+        )
     missing = [name for name in required if name not in header]
     if missing:
         raise FileProblem(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
@@ -142,8 +147,13 @@ def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
-def write_xlsx(target: IO[bytes] | str | Path, header: list[str], rows: Iterable[list[str]], *,
-               title: str = "records") -> None:
+def write_xlsx(
+    target: IO[bytes] | str | Path,
+    header: list[str],
+    rows: Iterable[list[str]],
+    *,
+    title: str = "records",
+) -> None:
     """An XLSX workbook written row by row (openpyxl write-only mode keeps memory flat)."""
     from openpyxl import Workbook
 

@@ -17,6 +17,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,31 +40,64 @@ S = ImportBatch.Status
 def _rows(batch: ImportBatch):
     spec = SPECS[batch.record_type]
     required = [c.name for c in spec.columns if c.required]
-    return read_rows(Path(batch.file.path), file_format(batch.original_name), known=spec.header, required=required)
+    return read_rows(
+        Path(batch.file.path),
+        file_format(batch.original_name),
+        known=spec.header,
+        required=required,
+    )
 
 
 def _save(batch: ImportBatch, *fields: str) -> None:
+    """A change of step: saved with its history entry."""
     batch.save(update_fields=[*fields, "updated_at"])
+
+
+def _progress(batch: ImportBatch, *fields: str) -> None:
+    """Progress within a step: written straight to the row, without a history entry per chunk."""
+    batch.updated_at = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        **{name: getattr(batch, name) for name in (*fields, "updated_at")}
+    )
 
 
 def _preview_row(result: RowResult) -> dict:
     record = result.instance
-    return {"row": result.row, "action": result.action, "record": str(record), "slug": record.slug,
-            "changes": result.changed}
+    return {
+        "row": result.row,
+        "action": result.action,
+        "record": str(record),
+        "slug": record.slug,
+        "changes": result.changed,
+    }
 
 
 def _issues(batch: ImportBatch, results: list[RowResult]) -> list[ImportIssue]:
-    return [ImportIssue(batch=batch, row=result.row, column=column, message=message)
-            for result in results for column, message in result.errors]
+    return [
+        ImportIssue(batch=batch, row=result.row, column=column, message=message)
+        for result in results
+        for column, message in result.errors
+    ]
 
 
-def _run(batch: ImportBatch, step: Callable[[BatchContext, list], None], progress: Progress | None) -> None:
+def _run(
+    batch: ImportBatch, step: Callable[[BatchContext, list], None], progress: Progress | None
+) -> None:
     context = BatchContext(SPECS[batch.record_type])
     for chunk in chunked(_rows(batch), CHUNK_SIZE):
         step(context, chunk)
         batch.rows_done += len(chunk)
-        _save(batch, "rows_done", "rows_invalid", "to_create", "to_update", "unchanged", "created_count",
-              "updated_count", "preview")
+        _progress(
+            batch,
+            "rows_done",
+            "rows_invalid",
+            "to_create",
+            "to_update",
+            "unchanged",
+            "created_count",
+            "updated_count",
+            "preview",
+        )
         if progress:
             progress(batch)
 
@@ -119,10 +154,18 @@ def apply_batch(batch: ImportBatch, *, user=None, progress: Progress | None = No
 
     def step(context: BatchContext, chunk: list) -> None:
         results = validate_rows(context=context, rows=chunk)
-        outcome = write_rows(context=context, results=results, batch=batch, user=user, reason=reason,
-                             published_sources=published)
-        issues = _issues(batch, results) + [ImportIssue(batch=batch, row=row, column=column, message=message)
-                                            for row, column, message in outcome.errors]
+        outcome = write_rows(
+            context=context,
+            results=results,
+            batch=batch,
+            user=user,
+            reason=reason,
+            published_sources=published,
+        )
+        issues = _issues(batch, results) + [
+            ImportIssue(batch=batch, row=row, column=column, message=message)
+            for row, column, message in outcome.errors
+        ]
         ImportIssue.objects.bulk_create(issues, batch_size=1000)
         batch.rows_invalid += len({issue.row for issue in issues})
         batch.created_count += outcome.created
@@ -140,22 +183,26 @@ def apply_batch(batch: ImportBatch, *, user=None, progress: Progress | None = No
 
 def undo_batch(batch: ImportBatch, *, user=None, progress: Progress | None = None) -> ImportBatch:
     batch.status, batch.rows_done = S.UNDOING, 0
-    batch.rows_total = batch.records.count()
+    batch.rows_total = batch.records.aggregate(
+        total=Coalesce(Sum(F("last_object_id") - F("object_id") + 1), 0)
+    )["total"]
     _save(batch, "status", "rows_done", "rows_total")
 
     def report(done: int) -> None:
         batch.rows_done = done
-        _save(batch, "rows_done")
+        _progress(batch, "rows_done")
         if progress:
             progress(batch)
 
     outcome = batch_undo(batch=batch, user=user, progress=report)
     batch.status, batch.undone_at, batch.rows_done = S.UNDONE, timezone.now(), batch.rows_total
-    batch.message = "\n".join([
-        _("Archived %(archived)s created records; restored %(reverted)s changed records.") % {
-            "archived": outcome.archived, "reverted": outcome.reverted},
-        *outcome.conflicts,
-    ])
+    batch.message = "\n".join(
+        [
+            _("Archived %(archived)s created records; restored %(reverted)s changed records.")
+            % {"archived": outcome.archived, "reverted": outcome.reverted},
+            *outcome.conflicts,
+        ]
+    )
     _save(batch, "status", "undone_at", "rows_done", "message")
     return batch
 
@@ -176,5 +223,8 @@ def run_step(step: str, batch_id: int, user_id: int | None = None) -> None:
             STEPS[step](batch, user=user)
     except Exception as error:  # the batch must not stay "running" forever
         logger.exception("Import %s failed during %s", batch_id, step)
-        _fail(ImportBatch.objects.get(pk=batch_id), _("The import stopped: %(error)s") % {"error": error})
+        _fail(
+            ImportBatch.objects.get(pk=batch_id),
+            _("The import stopped: %(error)s") % {"error": error},
+        )
         raise

@@ -28,9 +28,13 @@ def _describe(kind: str) -> str:
     return {
         "ref": _("slug of an existing record"),
         "refs": _("slugs of existing records, separated by %(sep)s") % {"sep": LIST_SEPARATOR},
-        "terms": _("vocabulary terms (see Allowed values), separated by %(sep)s") % {"sep": LIST_SEPARATOR},
-        "int": _("whole number"), "decimal": _("number"), "date": _("date, YYYY-MM-DD"),
-        "bool": _("yes or no"), "text": _("text"),
+        "terms": _("vocabulary terms (see Allowed values), separated by %(sep)s")
+        % {"sep": LIST_SEPARATOR},
+        "int": _("whole number"),
+        "decimal": _("number"),
+        "date": _("date, YYYY-MM-DD"),
+        "bool": _("yes or no"),
+        "text": _("text"),
     }.get(kind, _("one of the allowed values"))
 
 
@@ -47,7 +51,11 @@ def template_workbook(spec: RecordSpec) -> bytes:
         letter = get_column_letter(index)
         sheet.cell(row=1, column=index, value=column.name).font = bold
         sheet.column_dimensions[letter].width = max(12, len(column.name) + 4)
-        values = [value for value, _label in column.choices()] if column.kind in LIST_KINDS + ("terms",) else []
+        values = (
+            [value for value, _label in column.choices()]
+            if column.kind in LIST_KINDS + ("terms",)
+            else []
+        )
         where = ""
         if values:
             allowed_column += 1
@@ -57,7 +65,11 @@ def template_workbook(spec: RecordSpec) -> bytes:
                 allowed.cell(row=row, column=allowed_column, value=value)
             where = f"{ALLOWED_SHEET}!{target}"
             if column.kind != "terms":
-                _add_list(sheet, letter, f"{quote_sheetname(ALLOWED_SHEET)}!${target}$2:${target}${len(values) + 1}")
+                _add_list(
+                    sheet,
+                    letter,
+                    f"{quote_sheetname(ALLOWED_SHEET)}!${target}$2:${target}${len(values) + 1}",
+                )
         required = _("yes") if column.required else ""
         described.append([column.name, required, f"{_describe(column.kind)}. {column.help}", where])
     for row in described.iter_rows(min_row=1, max_row=1):
@@ -70,8 +82,12 @@ def template_workbook(spec: RecordSpec) -> bytes:
 
 
 def _add_list(sheet, letter: str, formula: str) -> None:
-    validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
-    validation.error = _("Choose one of the allowed values (see the “%(sheet)s” sheet).") % {"sheet": ALLOWED_SHEET}
+    validation = DataValidation(
+        type="list", formula1=formula, allow_blank=True, showErrorMessage=True
+    )
+    validation.error = _("Choose one of the allowed values (see the “%(sheet)s” sheet).") % {
+        "sheet": ALLOWED_SHEET
+    }
     validation.errorTitle = _("Not an allowed value")
     sheet.add_data_validation(validation)
     validation.add(f"{letter}2:{letter}{VALIDATED_ROWS + 1}")

@@ -106,7 +106,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('model', models.CharField(max_length=60, verbose_name='kind of record')),
-                ('object_id', models.BigIntegerField(verbose_name='record id')),
+                ('object_id', models.BigIntegerField(help_text='The first id of the run.', verbose_name='record id')),
+                ('last_object_id', models.BigIntegerField(help_text='The last id of the run.', verbose_name='last record id')),
                 ('created', models.BooleanField(verbose_name='created by the import')),
                 ('previous_version', models.PositiveIntegerField(blank=True, null=True, verbose_name='version before the import')),
                 ('version', models.PositiveIntegerField(verbose_name='version written by the import')),

@@ -8,6 +8,8 @@ created are archived, records it changed get their previous values back.
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -16,9 +18,24 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+class ImportFileStorage(FileSystemStorage):
+    """Uploaded import files, kept apart from public media, in settings.IMPORTS_DIR.
+
+    The directory is read from the settings on each use (not once at start-up),
+    so a test or a deployment that changes IMPORTS_DIR is followed.
+    """
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.IMPORTS_DIR)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def import_file_storage() -> FileSystemStorage:
-    """Uploaded import files, kept apart from public media (settings.IMPORTS_DIR)."""
-    return FileSystemStorage(location=settings.IMPORTS_DIR)
+    return ImportFileStorage()
 
 
 class ImportBatch(models.Model):
@@ -42,11 +59,18 @@ class ImportBatch(models.Model):
         FAILED = "failed", _("Failed")
 
     record_type = models.CharField(_("kind of record"), max_length=20, choices=RecordType.choices)
-    file = models.FileField(_("file"), upload_to="%Y/%m/", storage=import_file_storage, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to="%Y/%m/", storage=import_file_storage, max_length=300
+    )
     original_name = models.CharField(_("file name"), max_length=255)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -63,7 +87,10 @@ class ImportBatch(models.Model):
     updated_count = models.PositiveIntegerField(_("records changed"), default=0)
     message = models.TextField(_("message"), blank=True)
     preview = models.JSONField(
-        _("preview"), default=list, blank=True, editable=False,
+        _("preview"),
+        default=list,
+        blank=True,
+        editable=False,
         help_text=_("The first rows as they will be written; shown before confirmation only."),
     )
 
@@ -88,14 +115,23 @@ class ImportBatch(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.APPLYING, self.Status.UNDOING)
+        return self.status in (
+            self.Status.QUEUED,
+            self.Status.VALIDATING,
+            self.Status.APPLYING,
+            self.Status.UNDOING,
+        )
 
 
 class ImportIssue(models.Model):
     """One problem in one cell (or row) of an imported file."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import"))
-    row = models.PositiveIntegerField(_("row"), help_text=_("Row number in the file; the header is row 1."))
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import")
+    )
+    row = models.PositiveIntegerField(
+        _("row"), help_text=_("Row number in the file; the header is row 1.")
+    )
     column = models.CharField(_("column"), max_length=80, blank=True)
     message = models.TextField(_("problem"))
 
@@ -111,20 +147,39 @@ class ImportIssue(models.Model):
 
 
 class ImportedRecord(models.Model):
-    """A record an import created or changed, and the version it had before."""
+    """Records an import created (a run of consecutive ids), or one record it changed.
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records", verbose_name=_("import"))
+    A chunk of new records takes its ids from the table's sequence at once, so
+    they mostly form one run: one row here stands for the whole run.
+    """
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="records", verbose_name=_("import")
+    )
     model = models.CharField(_("kind of record"), max_length=60)
-    object_id = models.BigIntegerField(_("record id"))
+    object_id = models.BigIntegerField(_("record id"), help_text=_("The first id of the run."))
+    last_object_id = models.BigIntegerField(
+        _("last record id"), help_text=_("The last id of the run.")
+    )
     created = models.BooleanField(_("created by the import"))
-    previous_version = models.PositiveIntegerField(_("version before the import"), null=True, blank=True)
+    previous_version = models.PositiveIntegerField(
+        _("version before the import"), null=True, blank=True
+    )
     version = models.PositiveIntegerField(_("version written by the import"))
 
     class Meta:
         verbose_name = _("imported record")
         verbose_name_plural = _("imported records")
         ordering = ["batch", "pk"]
-        indexes = [models.Index(fields=["batch", "model", "created"], name="imported_record_batch_idx")]
+        indexes = [
+            models.Index(fields=["batch", "model", "created"], name="imported_record_batch_idx")
+        ]
 
     def __str__(self) -> str:
+        if self.last_object_id != self.object_id:
+            return f"{self.model} {self.object_id}–{self.last_object_id}"
         return f"{self.model} {self.object_id}"
+
+    @property
+    def count(self) -> int:
+        return self.last_object_id - self.object_id + 1

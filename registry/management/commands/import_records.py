@@ -33,9 +33,15 @@ class Command(BaseCommand):
         parser.add_argument("record_type", nargs="?", choices=ImportBatch.RecordType.values)
         parser.add_argument("path", nargs="?", type=Path)
         parser.add_argument("--user", help="Username the history records the changes under.")
-        parser.add_argument("--check-only", action="store_true", help="Check every row; write nothing.")
-        parser.add_argument("--yes", action="store_true", help="Write without asking after the check.")
-        parser.add_argument("--undo", type=int, metavar="BATCH", help="Undo the import with this number.")
+        parser.add_argument(
+            "--check-only", action="store_true", help="Check every row; write nothing."
+        )
+        parser.add_argument(
+            "--yes", action="store_true", help="Write without asking after the check."
+        )
+        parser.add_argument(
+            "--undo", type=int, metavar="BATCH", help="Undo the import with this number."
+        )
 
     def handle(self, *args, record_type, path, user, check_only, yes, undo, **options):
         account = self._user(user)
@@ -54,12 +60,17 @@ class Command(BaseCommand):
         if batch.status != ImportBatch.Status.VALIDATED:
             raise CommandError(batch.message or "The file could not be checked.")
         if check_only or not (yes or self._confirm(batch)):
-            self.stdout.write(f"Nothing written. Import #{batch.pk} stays in the admin, waiting for confirmation.")
+            self.stdout.write(
+                f"Nothing written. Import #{batch.pk} stays in the admin, waiting for confirmation."
+            )
             return
         self._follow(apply_batch, batch, "Importing", user=account)
-        self.stdout.write(self.style.SUCCESS(
-            f"Import #{batch.pk}: {batch.created_count} created, {batch.updated_count} changed, "
-            f"{batch.rows_invalid} rows left out."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Import #{batch.pk}: {batch.created_count} created, {batch.updated_count} changed, "
+                f"{batch.rows_invalid} rows left out."
+            )
+        )
 
     def _user(self, username: str | None):
         if not username:
@@ -76,13 +87,20 @@ class Command(BaseCommand):
             fmt = file_format(path.name)
             with open(path, "rb") as handle:
                 check_content(handle, fmt)
-                return ImportBatch.objects.create(record_type=record_type, original_name=path.name,
-                                                  created_by=account, file=File(handle, name=path.name))
+                return ImportBatch.objects.create(
+                    record_type=record_type,
+                    original_name=path.name,
+                    created_by=account,
+                    file=File(handle, name=path.name),
+                )
         except FileProblem as problem:
             raise CommandError(str(problem)) from None
 
     def _follow(self, step, batch: ImportBatch, label: str, **kwargs) -> None:
-        with tqdm(total=0, desc=label, unit=" rows", file=self.stderr._out, dynamic_ncols=True) as bar:
+        with tqdm(
+            total=0, desc=label, unit=" rows", file=self.stderr._out, dynamic_ncols=True
+        ) as bar:
+
             def progress(current: ImportBatch) -> None:
                 bar.total = current.rows_total
                 bar.n = current.rows_done
@@ -94,7 +112,8 @@ class Command(BaseCommand):
     def _report(self, batch: ImportBatch) -> None:
         self.stdout.write(
             f"{batch.rows_total} rows: {batch.to_create} to create, {batch.to_update} to change, "
-            f"{batch.unchanged} unchanged, {batch.rows_invalid} with problems.")
+            f"{batch.unchanged} unchanged, {batch.rows_invalid} with problems."
+        )
         for issue in batch.issues.all()[:SHOWN_PROBLEMS]:
             column = f", column {issue.column}" if issue.column else ""
             self.stdout.write(f"  row {issue.row}{column}: {issue.message}")
