@@ -249,6 +249,8 @@ class RecordAdmin(HistoryAdmin):
     readonly_fields = RECORD_READONLY_FIELDS
     list_filter = ["lifecycle", "submitted_by"]
     list_per_page = 50
+    # "N results (M total)" would count the whole table again on every filtered page.
+    show_full_result_count = False
     delete_confirmation_template = "admin/registry/archive_confirmation.html"
 
     record_fieldset = (_("Record"), {

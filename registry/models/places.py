@@ -16,6 +16,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from registry.dates import EDTFField, EDTFModelMixin
+from registry.selectors.search import search_artefacts, search_sites
 
 from .base import Certainty, Quantified, Record, RecordQuerySet, lifecycle_index
 from .vocabulary import Term
@@ -59,7 +60,8 @@ def _name_search(queryset, text: str):
 
 class HeritageSiteQuerySet(RecordQuerySet):
     def search(self, text: str):
-        return _name_search(self, text)
+        """Sites found by any of their names, in any script, or their description."""
+        return search_sites(self, text)
 
     def with_coordinates(self):
         return self.filter(latitude__isnull=False, longitude__isnull=False)
@@ -245,8 +247,10 @@ class ExternalIdentifier(models.Model):
 
 
 class ArtefactQuerySet(RecordQuerySet):
-    def search(self, text: str):
-        return _name_search(self, text)
+    def search(self, text: str, *, public: bool = True):
+        """Artefacts found by any of their names, in any script, their description, or the
+        names of their site (a published one, unless ``public`` is off, as in the admin)."""
+        return search_artefacts(self, text, public=public)
 
     def for_site(self, site):
         return self.filter(Q(site=site) | Q(site__parent=site))
