@@ -3,7 +3,9 @@
 PostgreSQL: the pg_trgm and unaccent extensions, ``registry_fold()`` (the SQL twin
 of ``selectors.search.fold``), GIN full-text and trigram indexes on the folded
 names and texts of sites, artefacts, their other names and damage reports, and
-one function per kind returning the ids a query finds.
+``registry_tsquery()`` (every word of a query as a prefix), and per kind a
+function returning the ids found by words and, for sites and artefacts, one
+returning the ids whose names are close in spelling.
 
 SQLite: the FTS5 table ``registry_search`` with triggers that keep it in step
 with the same columns, filled from the rows already there.
@@ -17,13 +19,13 @@ FOLD_TO = "ااااهيوي"
 FOLD_DROP = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640'’ʿʾ`"
 KIND_SITE, KIND_SITE_NAME, KIND_ARTEFACT, KIND_ARTEFACT_NAME, KIND_REPORT = 1, 2, 3, 4, 5
 
-# table, kind, owner column, text expression (over NEW/OLD or the bare row), trigram column
+# table, kind, owner column, text columns, column matched by trigrams (None: words only)
 SOURCES = [
     ("registry_heritagesite", KIND_SITE, "id", ("name", "description"), "name"),
     ("registry_sitename", KIND_SITE_NAME, "owner_id", ("name",), "name"),
     ("registry_artefact", KIND_ARTEFACT, "id", ("name", "description"), "name"),
     ("registry_artefactname", KIND_ARTEFACT_NAME, "owner_id", ("name",), "name"),
-    ("registry_damagereport", KIND_REPORT, "id", ("title", "description"), "title"),
+    ("registry_damagereport", KIND_REPORT, "id", ("title", "description"), None),
 ]
 
 
@@ -38,35 +40,56 @@ AS $$ SELECT lower(translate(public.unaccent('public.unaccent'::regdictionary, v
                              {_sql_literal(FOLD_FROM + FOLD_DROP)}, {_sql_literal(FOLD_TO)})) $$
 """
 
+# Every word of the folded query, each matched as a prefix ('palm' finds 'palmyra').
+POSTGRES_TSQUERY = r"""
+CREATE OR REPLACE FUNCTION registry_tsquery(query text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT to_tsquery('simple', string_agg(quote_literal(word) || ':*', ' & '))
+      FROM regexp_split_to_table(registry_fold(query), '\W+') AS word WHERE word <> '' $$
+"""
+
 
 def _pg_document(columns):
     return " || ' ' || ".join(f"registry_fold({column})" for column in columns)
 
 
-def _pg_match(columns, trigram):
-    return (
-        f"to_tsvector('simple', {_pg_document(columns)}) @@ plainto_tsquery('simple', registry_fold(query))"
-        f" OR registry_fold({trigram}) %> registry_fold(query)"
-    )
-
-
-def _pg_function(kind, parts):
+def _pg_words_function(kind, parts):
+    """Ids whose folded text holds every word of the query (each as a prefix)."""
     selects = "\n  UNION\n  ".join(
-        f"SELECT {owner} FROM {table} WHERE {_pg_match(columns, trigram)}"
-        for table, _k, owner, columns, trigram in parts
+        f"SELECT {owner} FROM {table} "
+        f"WHERE to_tsvector('simple', {_pg_document(columns)}) @@ registry_tsquery(query)"
+        for table, _k, owner, columns, _trigram in parts
     )
-    # The threshold is set on the function so that “Palmira” still finds “Palmyra (ancient city)”.
+    return _pg_set_function(f"registry_words_{kind}", selects)
+
+
+def _pg_spelling_function(kind, parts):
+    """Ids whose names are close in spelling to the query (pg_trgm word similarity).
+
+    The search asks this only when no word matched. The threshold is set on the
+    function, so that “Palmira” still finds “Palmyra (ancient city)”.
+    """
+    selects = "\n  UNION\n  ".join(
+        f"SELECT {owner} FROM {table} WHERE registry_fold({trigram}) %> registry_fold(query)"
+        for table, _k, owner, _columns, trigram in parts if trigram
+    )
+    return _pg_set_function(f"registry_spelling_{kind}", selects, "SET pg_trgm.word_similarity_threshold = 0.5")
+
+
+def _pg_set_function(name, body, *settings):
+    # Index lookups return a few rows: starting parallel workers would cost more than the lookup.
+    options = "\n".join(["SET max_parallel_workers_per_gather = 0", *settings])
     return f"""
-CREATE OR REPLACE FUNCTION registry_search_{kind}(query text) RETURNS SETOF bigint
+CREATE OR REPLACE FUNCTION {name}(query text) RETURNS SETOF bigint
 LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
-SET pg_trgm.word_similarity_threshold = 0.5
+{options}
 AS $$
-  {selects}
+  {body}
 $$
 """
 
 
-FUNCTIONS = {
+KINDS = {
     "sites": SOURCES[0:2],
     "artefacts": SOURCES[2:4],
     "reports": SOURCES[4:5],
@@ -77,23 +100,29 @@ def postgres_forwards(schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public")
     schema_editor.execute(POSTGRES_FOLD)
+    schema_editor.execute(POSTGRES_TSQUERY, params=None)
     for table, _kind, _owner, columns, trigram in SOURCES:
         schema_editor.execute(
             f"CREATE INDEX {table}_fts_idx ON {table} USING gin (to_tsvector('simple', {_pg_document(columns)}))"
         )
-        schema_editor.execute(
-            f"CREATE INDEX {table}_trgm_idx ON {table} USING gin (registry_fold({trigram}) gin_trgm_ops)"
-        )
-    for kind, parts in FUNCTIONS.items():
-        schema_editor.execute(_pg_function(kind, parts), params=None)
+        if trigram:
+            schema_editor.execute(
+                f"CREATE INDEX {table}_trgm_idx ON {table} USING gin (registry_fold({trigram}) gin_trgm_ops)"
+            )
+    for kind, parts in KINDS.items():
+        schema_editor.execute(_pg_words_function(kind, parts), params=None)
+        if any(trigram for *_rest, trigram in parts):
+            schema_editor.execute(_pg_spelling_function(kind, parts), params=None)
 
 
 def postgres_backwards(schema_editor):
-    for kind in FUNCTIONS:
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS registry_search_{kind}(text)")
+    for kind in KINDS:
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS registry_words_{kind}(text)")
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS registry_spelling_{kind}(text)")
     for table, *_rest in SOURCES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {table}_fts_idx")
         schema_editor.execute(f"DROP INDEX IF EXISTS {table}_trgm_idx")
+    schema_editor.execute("DROP FUNCTION IF EXISTS registry_tsquery(text)")
     schema_editor.execute("DROP FUNCTION IF EXISTS registry_fold(text)")
 
 

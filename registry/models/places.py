@@ -101,7 +101,8 @@ class HeritageSite(Record):
         verbose_name = _("heritage site")
         verbose_name_plural = _("heritage sites")
         ordering = ["name"]
-        indexes = [lifecycle_index("site")]
+        # The admin's list orders by name, then newest first among equal names.
+        indexes = [lifecycle_index("site"), models.Index(fields=["name", "-id"], name="site_name_id_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -289,7 +290,11 @@ class Artefact(Quantified, Record):
         verbose_name = _("artefact")
         verbose_name_plural = _("artefacts")
         ordering = ["name"]
-        indexes = [lifecycle_index("artefact")]
+        indexes = [
+            lifecycle_index("artefact"),
+            # The admin's list orders by name, then newest first among equal names.
+            models.Index(fields=["name", "-id"], name="artefact_name_id_idx"),
+        ]
         constraints = [
             *Quantified.quantity_constraints("artefact"),
             models.CheckConstraint(

@@ -11,10 +11,10 @@ made one, apostrophes and ayn/hamza signs dropped. “Ḥalab”, “halab” an
 then meet “Halab” and “Qalat”, and “أثرية” meets “اثرية”.
 
 - PostgreSQL: full-text search (``simple`` configuration, GIN indexes) for whole
-  words, and pg_trgm word similarity (GIN trigram indexes) for names spelt
-  another way (“Palmira”, “Tadmor” for “Palmyra”, “Tadmur”). The SQL functions
-  and indexes are made by migration 0007; ``registry_fold()`` there is the SQL
-  twin of :func:`fold`.
+  words and word prefixes; when no word matches, pg_trgm word similarity (GIN
+  trigram indexes) for names spelt another way (“Palmira”, “Tadmor” for
+  “Palmyra”, “Tadmur”). The SQL functions and indexes are made by migration
+  0007; ``registry_fold()`` there is the SQL twin of :func:`fold`.
 - SQLite: an FTS5 table, ``registry_search``, kept up to date by triggers, with
   every word of the query matched as a prefix.
 """
@@ -26,7 +26,7 @@ import unicodedata
 from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigAutoField, Exists, Lookup, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 Q_T = TypeVar("Q_T", bound=QuerySet[Any])
@@ -42,6 +42,33 @@ _FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO, FOLD_DROP)
 # FTS5 rows are keyed rowid = id * 8 + kind, so a trigger finds its row at once.
 KIND_SITE, KIND_SITE_NAME, KIND_ARTEFACT, KIND_ARTEFACT_NAME, KIND_REPORT = 1, 2, 3, 4, 5
 _WORD = re.compile(r"\w+")
+
+
+@BigAutoField.register_lookup
+class InArray(Lookup):  # type: ignore[type-arg]
+    """``pk__in_array=subquery``: PostgreSQL's ``pk = ANY(ARRAY(subquery))``.
+
+    Unlike ``IN (subquery)``, whose size the planner guesses (a word it has no
+    statistics for counts as thousands of rows, and a million-row table is then
+    scanned to join them), the array is computed first and its ids read by
+    primary key.
+    """
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if not rhs.startswith("("):
+            rhs = f"({rhs})"
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
+def _matching(queryset: Q_T, ids: Any) -> Q_T:
+    """Rows of ``queryset`` whose id is among ``ids`` (a subquery)."""
+    if _vendor(queryset) == "postgresql":
+        return queryset.filter(pk__in_array=ids)
+    return queryset.filter(pk__in=ids)
 
 
 def fold(text: str) -> str:
@@ -70,10 +97,25 @@ def _vendor(queryset: QuerySet[Any]) -> str:
     return connections[queryset.db].vendor
 
 
+# Kinds whose names are also matched by spelling, by a function of migration 0007.
+POSTGRES_SPELLING = {"sites", "artefacts"}
+
+
+def _postgres_ids(kind: str, text: str) -> RawSQL:
+    """Ids found by whole words and word prefixes; only if there are none, by spelling."""
+    if kind not in POSTGRES_SPELLING:
+        return RawSQL(f"SELECT registry_words_{kind}(%s)", [text])
+    return RawSQL(
+        f"WITH words (id) AS MATERIALIZED (SELECT registry_words_{kind}(%s)) SELECT id FROM words "
+        f"UNION ALL SELECT registry_spelling_{kind}(%s) WHERE NOT EXISTS (SELECT 1 FROM words)",
+        [text, text],
+    )
+
+
 def _ids(queryset: QuerySet[Any], kind: str, text: str) -> RawSQL:
     """The ids of the rows of one kind (sites, artefacts, reports) that ``text`` finds."""
     if _vendor(queryset) == "postgresql":
-        return RawSQL(f"SELECT registry_search_{kind}(%s)", [text])
+        return _postgres_ids(kind, text)
     kinds = {
         "sites": (KIND_SITE, KIND_SITE_NAME),
         "artefacts": (KIND_ARTEFACT, KIND_ARTEFACT_NAME),
@@ -105,7 +147,7 @@ def search_sites(queryset: Q_T, text: str) -> Q_T:
         return queryset.none()
     if not _searchable(queryset, text):
         return _contains(queryset, text, "name", "description")
-    return queryset.filter(pk__in=_ids(queryset, "sites", text))
+    return _matching(queryset, _ids(queryset, "sites", text))
 
 
 def _related(public: bool) -> tuple[QuerySet[Any], QuerySet[Any]]:
@@ -131,10 +173,10 @@ def search_artefacts(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
     if not _searchable(queryset, text):
         at_site = Q(site__in=search_sites(sites, text).values("pk"))
         return _contains(queryset, text, "name", "description") | queryset.filter(at_site)
-    named_sites = sites.filter(pk__in=_ids(queryset, "sites", text)).values("pk")
-    own = Artefact.objects.filter(pk__in=_ids(queryset, "artefacts", text)).order_by().values("pk")
+    named_sites = _matching(sites, _ids(queryset, "sites", text)).values("pk")
+    own = _matching(Artefact.objects.order_by(), _ids(queryset, "artefacts", text)).values("pk")
     at_sites = Artefact.objects.filter(site__in=named_sites).order_by().values("pk")
-    return queryset.filter(pk__in=own.union(at_sites))
+    return _matching(queryset, own.union(at_sites))
 
 
 def search_reports(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
@@ -153,12 +195,12 @@ def search_reports(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
         found |= Q(sites__in=search_sites(sites, text).values("pk"))
         found |= Q(artefacts__in=search_artefacts(artefacts, text, public=public).values("pk"))
         return queryset.filter(pk__in=DamageReport.objects.filter(found).values("pk"))
-    named_sites = sites.filter(pk__in=_ids(queryset, "sites", text)).values("pk")
-    named_artefacts = artefacts.filter(pk__in=_ids(queryset, "artefacts", text)).values("pk")
+    named_sites = _matching(sites, _ids(queryset, "sites", text)).values("pk")
+    named_artefacts = _matching(artefacts, _ids(queryset, "artefacts", text)).values("pk")
     by_site = DamageReport.sites.through.objects.filter(heritagesite__in=named_sites)
     by_artefact = DamageReport.artefacts.through.objects.filter(artefact__in=named_artefacts)
-    own = DamageReport.objects.filter(pk__in=_ids(queryset, "reports", text)).order_by().values("pk")
+    own = _matching(DamageReport.objects.order_by(), _ids(queryset, "reports", text)).values("pk")
     matching = own.union(
         by_site.values("damagereport_id"), by_artefact.values("damagereport_id")
     )
-    return queryset.filter(pk__in=matching)
+    return _matching(queryset, matching)
