@@ -76,9 +76,11 @@ def sample_title() -> str:
 def requests(names: dict[str, str], title: str) -> list[tuple[str, str]]:
     q = {key: value.replace(" ", "+") for key, value in names.items()}
     return [
+        ("/reports/ without search (the page's own cost)", "/reports/"),
         *[(f"/reports/?q= {kind} ({names[kind]})", f"/reports/?q={q[kind]}") for kind in names],
         (f"/reports/?q= title words ({title})", "/reports/?q=" + title.replace(" ", "+")),
         ("/reports/?q= common title word (one report in ten)", "/reports/?q=looting"),
+        ("/api/v1/damage-reports/ without search", "/api/v1/damage-reports/"),
         *[(f"/api/v1/damage-reports/?q= {kind}", f"/api/v1/damage-reports/?q={q[kind]}") for kind in names],
         ("/sites/?q= arabic", f"/sites/?q={q['arabic']}"),
         ("/api/v1/sites/?q= misspelt", f"/api/v1/sites/?q={q['misspelt']}"),
@@ -103,11 +105,10 @@ MAP = [
 ]
 
 
-def run(rounds: int) -> None:
+def run(rounds: int, sections: set[str]) -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
@@ -124,6 +125,19 @@ def run(rounds: int) -> None:
             return len(response.content)
         return call
 
+    if "search" in sections:
+        search(names, get, rounds)
+    if "admin" in sections:
+        admin(names, get, rounds)
+    if "map" in sections:
+        print("\nMap:")
+        for label, url in MAP:
+            measure(f"  {label}", get(url), rounds)
+
+
+def search(names: dict[str, str], get, rounds: int) -> None:
+    from registry.models import DamageReport
+
     print("Search selector, SQL only (first 20 by date, and the count):")
     for kind, text in names.items():
         def selector(text=text) -> int:
@@ -134,6 +148,12 @@ def run(rounds: int) -> None:
     print("\nPages and API:")
     for label, url in requests(names, sample_title()):
         measure(f"  {label}", get(url), rounds)
+
+
+def admin(names: dict[str, str], get, rounds: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
     admin = Client()
     user, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_staff": True,
                                                                                         "is_superuser": True})
@@ -143,12 +163,11 @@ def run(rounds: int) -> None:
                                  for k, v in names.items()],
                        ("admin search: heritage sites, arabic", f"/admin/registry/heritagesite/?q={names['arabic']}")]:
         measure(f"  {label}", get(url, admin), rounds)
-    print("\nMap:")
-    for label, url in MAP:
-        measure(f"  {label}", get(url), rounds)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
-    run(parser.parse_args().rounds)
+    parser.add_argument("--sections", default="search,admin,map", help="comma-separated: search, admin, map")
+    arguments = parser.parse_args()
+    run(arguments.rounds, set(arguments.sections.split(",")))

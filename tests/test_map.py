@@ -93,3 +93,10 @@ def test_map_data_query_count_does_not_grow_with_the_sites(client, palmyra_area,
     assert data["sites"] == 24 and len(data["features"]) == 24
     with django_assert_max_num_queries(3):
         assert view(client, "30,30,42,38", 2)["sites"] == 24
+
+
+def test_map_page_box_says_no_more_than_the_coarsened_positions(client):
+    site("Hidden tell", "35.123456", "40.654321", is_sensitive=True)
+    html = client.get(reverse("registry:map")).content.decode()
+    assert 'data-bounds="35.100000,40.600000,35.200000,40.700000"' in html
+    assert "35.12" not in html and "40.65" not in html

@@ -182,3 +182,23 @@ def test_postgres_search_reads_the_gin_indexes(reports, kind, text):
     assert "_fts_idx" in plan
     # Names are also matched by spelling; reports by their words only.
     assert ("_trgm_idx" in plan) == (kind != "reports")
+
+
+def test_admin_paginator_estimates_long_lists_and_counts_short_ones(reports, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.admin import paginator
+
+    queryset = DamageReport.objects.all()
+    with CaptureQueriesContext(connection) as short:
+        assert paginator.EstimatedCountPaginator(queryset, 50).count == len(reports)
+    assert any("COUNT(" in query["sql"].upper() for query in short.captured_queries)
+    if connection.vendor != "postgresql":
+        return
+    monkeypatch.setattr(paginator, "EXACT_UP_TO", 0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_damagereport")
+    with CaptureQueriesContext(connection) as long:
+        estimate = paginator.EstimatedCountPaginator(queryset, 50).count
+    assert estimate >= 1
+    assert not any("COUNT(" in query["sql"].upper() for query in long.captured_queries)

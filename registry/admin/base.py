@@ -23,6 +23,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry import services
 from registry.models import Citation, Lifecycle, Record
 
+from .paginator import EstimatedCountPaginator
+
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORMFIELD = {models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"}}
 
@@ -249,8 +251,10 @@ class RecordAdmin(HistoryAdmin):
     readonly_fields = RECORD_READONLY_FIELDS
     list_filter = ["lifecycle", "submitted_by"]
     list_per_page = 50
-    # "N results (M total)" would count the whole table again on every filtered page.
+    # "N results (M total)" would count the whole table again on every filtered page,
+    # and a list of a million rows is given the planner's estimate of its length.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     delete_confirmation_template = "admin/registry/archive_confirmation.html"
 
     record_fieldset = (_("Record"), {

@@ -102,7 +102,13 @@ class HeritageSite(Record):
         verbose_name_plural = _("heritage sites")
         ordering = ["name"]
         # The admin's list orders by name, then newest first among equal names.
-        indexes = [lifecycle_index("site"), models.Index(fields=["name", "-id"], name="site_name_id_idx")]
+        indexes = [
+            lifecycle_index("site"),
+            models.Index(fields=["name", "-id"], name="site_name_id_idx"),
+            # The map: the box a view shows, and the box around every published site.
+            models.Index(fields=["lifecycle", "latitude"], name="site_life_lat_idx"),
+            models.Index(fields=["lifecycle", "longitude"], name="site_life_lon_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),

@@ -10,6 +10,7 @@ its stored position) tells more than the coarsened coordinates do.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,13 +52,19 @@ def _public_coordinates(queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def public_bounds(queryset: QuerySet[Any]) -> BoundingBox | None:
-    """The box around every site of ``queryset`` at its public position, or None."""
-    box = _public_coordinates(queryset).aggregate(
-        west=Min("public_lon"), south=Min("public_lat"), east=Max("public_lon"), north=Max("public_lat"),
+    """A box around every site of ``queryset``, its edges rounded outwards to the
+    coarsening step, so that it tells no more of a sensitive site than its public
+    position does. Read from the ends of the coordinate indexes."""
+    box = queryset.aggregate(
+        west=Min("longitude"), south=Min("latitude"), east=Max("longitude"), north=Max("latitude"),
     )
     if box["west"] is None:
         return None
-    return BoundingBox(**{key: float(value) for key, value in box.items()})
+    step = 10 ** settings.REGISTRY_SENSITIVE_COORDINATE_DECIMALS
+    return BoundingBox(
+        west=math.floor(box["west"] * step) / step, south=math.floor(box["south"] * step) / step,
+        east=math.ceil(box["east"] * step) / step, north=math.ceil(box["north"] * step) / step,
+    )
 
 
 def cell_size(zoom: int) -> float:
@@ -69,7 +76,14 @@ def clustered(queryset: QuerySet[Any], box: BoundingBox, zoom: int) -> list[dict
     """Grid cells of ``box`` holding sites of ``queryset``: count, mean public position and,
     for a cell with one site, that site's id."""
     size = cell_size(zoom)
-    inside = _public_coordinates(queryset).filter(
+    # The stored coordinates, within a margin of the box, narrow the rows through the
+    # indexes; the public ones then decide.
+    margin = 10.0 ** -settings.REGISTRY_SENSITIVE_COORDINATE_DECIMALS
+    near = queryset.filter(
+        latitude__gte=box.south - margin, latitude__lte=box.north + margin,
+        longitude__gte=box.west - margin, longitude__lte=box.east + margin,
+    )
+    inside = _public_coordinates(near).filter(
         Q(public_lat__gte=box.south, public_lat__lte=box.north,
           public_lon__gte=box.west, public_lon__lte=box.east)
     )

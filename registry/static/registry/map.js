@@ -24,7 +24,7 @@
 
   function clusterMarker(lat, lon, count) {
     var label = String(count);
-    var icon = L.divIcon({ className: "map-cluster", html: "<span>" + label + "</span>", iconSize: [36, 36] });
+    var icon = L.divIcon({ className: "map-cluster", html: "<span>" + label + "</span>", iconSize: [44, 44] });
     var marker = L.marker([lat, lon], { icon: icon, title: label, alt: label, keyboard: true });
     return marker.on("click", function () { map.setView([lat, lon], Math.min(map.getZoom() + 2, 18)); });
   }
