@@ -72,6 +72,15 @@ def cell_size(zoom: int) -> float:
     return 360.0 / float(2**zoom) / CELLS_PER_TILE
 
 
+def snap_to_grid(box: BoundingBox, zoom: int) -> BoundingBox:
+    """``box`` widened to whole grid cells, so that views a little apart ask the same question."""
+    size = cell_size(zoom)
+    return BoundingBox(
+        west=max(-180.0, math.floor(box.west / size) * size), south=max(-90.0, math.floor(box.south / size) * size),
+        east=min(180.0, math.ceil(box.east / size) * size), north=min(90.0, math.ceil(box.north / size) * size),
+    )
+
+
 def clustered(queryset: QuerySet[Any], box: BoundingBox, zoom: int) -> list[dict[str, Any]]:
     """Grid cells of ``box`` holding sites of ``queryset``: count, mean public position and,
     for a cell with one site, that site's id."""

@@ -7,15 +7,20 @@ its coarsened position, never on the stored one.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from registry.models import HeritageSite
-from registry.selectors.maps import MAX_ZOOM, BoundingBox, map_features, public_bounds
+from registry.selectors.maps import MAX_ZOOM, BoundingBox, map_features, public_bounds, snap_to_grid
 from registry.templatetags.registry_tags import local_name
+
+MAP_CACHE_SECONDS = 600
 
 
 def map_context(sites) -> dict:
@@ -72,10 +77,18 @@ class MapDataView(View):
         zoom = _parse_zoom(request.GET.get("zoom", ""), errors)
         if errors:
             return JsonResponse({"errors": errors}, status=400)
-        sites = HeritageSite.objects.published().prefetch_related("names")
-        data = map_features(sites, box, zoom, describe=lambda site: {
-            "name": local_name(site), "url": site.get_absolute_url(),
-        })
+        box = snap_to_grid(box, zoom)
+        # Kept until any site changes (any change moves the newest updated_at), per language.
+        newest = HeritageSite.objects.aggregate(newest=Max("updated_at"))["newest"]
+        version = newest.timestamp() if newest else 0
+        key = f"map-data:{version}:{get_language()}:{zoom}:{box.west},{box.south},{box.east},{box.north}"
+        data = cache.get(key)
+        if data is None:
+            sites = HeritageSite.objects.published().prefetch_related("names")
+            data = map_features(sites, box, zoom, describe=lambda site: {
+                "name": local_name(site), "url": site.get_absolute_url(),
+            })
+            cache.set(key, data, MAP_CACHE_SECONDS)
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
