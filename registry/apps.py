@@ -10,7 +10,13 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from registry.selectors.search import install_sqlite_fold
+
         from . import signals  # noqa: F401  (connects the login log)
+
+        connection_created.connect(install_sqlite_fold, dispatch_uid="registry-sqlite-fold")
 
 
 class CuratorAdminConfig(admin_apps.AdminConfig):

@@ -167,9 +167,6 @@ class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
             "source", "event", "date_from", "date_to", "updated_since",
         ]
 
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
-
 
 class RestorationPledgeFilter(RecordFilterSet):
     site = RelatedSlugFilter(field_name="sites", model=HeritageSite, parts=True, label=_("Site (slug)"))

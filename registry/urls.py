@@ -11,6 +11,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("map/", views.MapView.as_view(), name="map"),
+    path("map/data/", views.MapDataView.as_view(), name="map-data"),
     path("feeds/reports.atom", LatestReportsFeed(), name="report-feed"),
     path("sites/", views.SiteListView.as_view(), name="site-list"),
     path("sites/export.<str:format>", views.SiteListView.as_view(), name="site-export"),

@@ -49,3 +49,24 @@ def _empty_cache(settings):
     settings.REPRESENTATION_CACHE = False
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def vocabularies_present(request):
+    """The rows the migrations make (vocabulary terms, the curator group), back if gone.
+
+    A transactional test (the browser tests) empties the tables when it ends; a
+    test that runs after it in the same pytest-xdist worker would otherwise find
+    no terms. Costs one query when they are there.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("db")
+    from registry import services
+    from registry.models import Term
+    from registry.vocabularies import load_terms
+
+    if not Term.objects.exists():
+        load_terms(Term)
+        services.curator_group_sync()

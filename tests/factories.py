@@ -7,7 +7,6 @@ and get their EDTF bounds exactly as records entered by curators do.
 from __future__ import annotations
 
 import factory
-from django.core.management import call_command
 from factory.django import DjangoModelFactory
 
 from registry import services
@@ -19,17 +18,8 @@ from registry.models import (
 
 
 def term(vocabulary: str, slug: str) -> Term:
-    """A term from the loaded starting vocabularies.
-
-    A transactional test (browser, live server) empties every table when it ends,
-    the terms of the data migration included; the next test of the same worker
-    finds them gone, so they are loaded again here when missing.
-    """
-    try:
-        return Term.objects.get(vocabulary=vocabulary, slug=slug)
-    except Term.DoesNotExist:
-        call_command("load_vocabularies", verbosity=0)
-        return Term.objects.get(vocabulary=vocabulary, slug=slug)
+    """A term from the loaded starting vocabularies."""
+    return Term.objects.get(vocabulary=vocabulary, slug=slug)
 
 
 class RecordFactory(DjangoModelFactory):

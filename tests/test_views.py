@@ -101,7 +101,8 @@ def test_unpublished_record_is_not_found(client, record_set, url_name, key, life
 def test_unpublished_records_stay_off_lists(client, record_set):
     draft = HeritageSiteFactory(name="Draft citadel", lifecycle=Lifecycle.DRAFT)
     assert draft.name not in client.get(reverse("registry:site-list")).content.decode()
-    assert draft.name not in client.get(reverse("registry:map")).content.decode()
+    whole_world = {"bbox": "-180,-90,180,90", "zoom": "18"}
+    assert draft.name not in client.get(reverse("registry:map-data"), whole_world).content.decode()
 
 
 @pytest.mark.parametrize("query", ["Palmyra", "Tadmur", "تدمر", "tadmur"])
@@ -272,12 +273,12 @@ def test_unknown_export_format_is_not_found(client):
 def test_sensitive_site_coordinates_are_coarsened_everywhere(client):
     site = HeritageSiteFactory(name="Hidden tell", slug="hidden-tell", latitude=Decimal("35.123456"),
                                longitude=Decimal("40.654321"), is_sensitive=True)
-    for url in [site.get_absolute_url(), reverse("registry:map")]:
-        html = client.get(url).content.decode()
-        assert "35.1, 40.7" in html
-        assert "35.123456" not in html and "35.12" not in html and "40.65" not in html
-    map_points = client.get(reverse("registry:map")).context["points"]
-    assert map_points[0]["lat"] == 35.1 and map_points[0]["lon"] == 40.7
+    html = client.get(site.get_absolute_url()).content.decode()
+    assert "35.1, 40.7" in html
+    assert "35.123456" not in html and "35.12" not in html and "40.65" not in html
+    map_data = client.get(reverse("registry:map-data"), {"bbox": "35,30,45,40", "zoom": "18"}).json()
+    assert map_data["features"][0]["geometry"]["coordinates"] == [40.7, 35.1]
+    assert "35.12" not in json.dumps(map_data) and "40.65" not in json.dumps(map_data)
     geojson = json.loads(b"".join(client.get(reverse("registry:site-list"), {"format": "geojson"}).streaming_content))
     assert geojson["features"][0]["geometry"]["coordinates"] == [40.7, 35.1]
     exported = b"".join(client.get(reverse("registry:site-list"), {"format": "csv"}).streaming_content).decode()
@@ -421,7 +422,7 @@ def test_sorting_a_list_by_date_descending_breaks_ties_the_same_way(client, palm
     assert oldest == sorted(oldest)
 
 
-def test_map_page_lists_every_site_and_takes_its_tiles_from_settings(client, settings):
+def test_map_page_takes_its_tiles_from_settings_and_its_sites_from_the_map_data(client, settings):
     settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     settings.MAP_TILE_ATTRIBUTION = "Example tiles"
     HeritageSiteFactory(name="Bosra", latitude=Decimal("32.518"), longitude=Decimal("36.481"))
@@ -430,18 +431,21 @@ def test_map_page_lists_every_site_and_takes_its_tiles_from_settings(client, set
     assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in html
     assert 'data-tile-attribution="Example tiles"' in html
     assert "/static/leaflet/leaflet.js" in html and "unpkg" not in html and "cdn" not in html.lower()
-    # Without tiles or script, the table still says where every site is.
-    assert "<td class=\"coordinates\">32.518000, 36.481000</td>" in html
-    assert "Nowhere known" not in html
+    assert f'data-url="{reverse("registry:map-data")}"' in html
+    # The page opens on the box around every site (edges on the coarsening step); no site is in it.
+    assert 'data-bounds="32.500000,36.400000,32.600000,36.500000"' in html and "Bosra" not in html
+    view = {"bbox": "30,30,40,40", "zoom": "12"}
+    features = client.get(reverse("registry:map-data"), view).json()["features"]
+    assert [(f["properties"]["name"], f["geometry"]["coordinates"]) for f in features] == [
+        ("Bosra", [36.481, 32.518])]
     # Its download link, without any filter, holds every site; one without coordinates has no geometry.
     download = client.get(reverse("registry:site-export", kwargs={"format": "geojson"}))
     features = json.loads(b"".join(download.streaming_content))["features"]
     assert [(f["properties"]["name"], f["geometry"] is None) for f in features] == [
         ("Bosra", False), ("Nowhere known", True)]
     SiteNameFactory(owner=HeritageSite.objects.get(name="Bosra"), name="بصرى", language="ar")
-    arabic = client.get(reverse("registry:map"), HTTP_ACCEPT_LANGUAGE="ar")
-    assert [point["name"] for point in arabic.context["points"]] == ["بصرى"]
-    assert ">بصرى</a></th>" in arabic.content.decode()
+    arabic = client.get(reverse("registry:map-data"), view, HTTP_ACCEPT_LANGUAGE="ar").json()
+    assert [feature["properties"]["name"] for feature in arabic["features"]] == ["بصرى"]
 
 
 def test_arabic_catalogue_translates_every_public_template_string():

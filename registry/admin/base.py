@@ -24,6 +24,7 @@ from registry import services, workflow
 from registry.models import Citation, Lifecycle, Record
 
 from .versions import VersionsMixin
+from .paginator import EstimatedCountPaginator
 
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORMFIELD = {models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"}}
@@ -257,6 +258,10 @@ class RecordAdmin(VersionsMixin, HistoryAdmin):
     readonly_fields = (*RECORD_READONLY_FIELDS, "review_log")
     list_filter = ["lifecycle", "submitted_by"]
     list_per_page = 50
+    # "N results (M total)" would count the whole table again on every filtered page,
+    # and a list of a million rows is given the planner's estimate of its length.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     delete_confirmation_template = "admin/registry/archive_confirmation.html"
 
     record_fieldset = (_("Record"), {

@@ -10,6 +10,7 @@ from registry.models import Attribution, DamageEvent, DamageReport
 from .base import RecordAdmin, RecordInlineMixin, citation_inline, list_select
 from .media import media_inline
 from .places import QuantityAdminForm
+from .search import IndexedSearchMixin
 
 DAMAGE_FIELDS = ["cause_category", "cause_type", "effects", "severity", "extent"]
 
@@ -56,15 +57,14 @@ class AttributionAdmin(RecordAdmin):
 
 
 @admin.register(DamageReport)
-class DamageReportAdmin(RecordAdmin):
+class DamageReportAdmin(IndexedSearchMixin, RecordAdmin):
     form = QuantityAdminForm
     list_display = ["title", "source", "occurred", "severity", "claim_status", "certainty", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "claim_status", "severity", "certainty", "sites__country", "submitted_by"]
     list_select_related = list_select(DamageReport, "source")
-    search_fields = [
-        "title", "slug", "source__title", "damage_event__title", "sites__name", "sites__names__name",
-        "artefacts__name", "artefacts__names__name",
-    ]
+    # Searched by IndexedSearchMixin: title, description, slug, every name of its sites and artefacts.
+    search_fields = ["title"]
+    search_options = {"public": False}
     autocomplete_fields = ["damage_event", "source", "sites", "artefacts", "responsible", "retracted_by",
                            *DAMAGE_FIELDS[:3]]
     fieldsets = [

@@ -12,6 +12,7 @@ from registry.models import (
 
 from .base import HistoryAdmin, RecordAdmin, RecordAdminForm, citation_inline, list_select
 from .media import media_inline
+from .search import IndexedSearchMixin
 
 
 @admin.action(description=_("Deactivate selected terms (kept on old records)"), permissions=["change"])
@@ -132,12 +133,14 @@ class QuantityAdminForm(RecordAdminForm):
 
 
 @admin.register(HeritageSite)
-class HeritageSiteAdmin(RecordAdmin):
+class HeritageSiteAdmin(IndexedSearchMixin, RecordAdmin):
     form = HeritageSiteAdminForm
     list_display = ["name", "kind", "country", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "country", "is_sensitive", "submitted_by"]
     list_select_related = list_select(HeritageSite, "kind")
-    search_fields = ["name", "names__name", "slug", "identifiers__value", "parent__name"]
+    # Searched by IndexedSearchMixin: every name, the description, slug or identifier.
+    search_fields = ["name"]
+    identifier_field = "site"
     autocomplete_fields = ["kind", "parent"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "country", "parent", "description"]}),
@@ -150,12 +153,15 @@ class HeritageSiteAdmin(RecordAdmin):
 
 
 @admin.register(Artefact)
-class ArtefactAdmin(RecordAdmin):
+class ArtefactAdmin(IndexedSearchMixin, RecordAdmin):
     form = QuantityAdminForm
     list_display = ["name", "site", "kind", "is_movable", "is_group", "lifecycle", "updated_at"]
     list_filter = ["lifecycle", "kind", "is_movable", "is_group", "site__country", "submitted_by"]
     list_select_related = list_select(Artefact, "site", "kind")
-    search_fields = ["name", "names__name", "slug", "site__name", "site__names__name", "identifiers__value"]
+    # Searched by IndexedSearchMixin: every name of the artefact and its site, slug, identifier.
+    search_fields = ["name"]
+    search_options = {"public": False}
+    identifier_field = "artefact"
     autocomplete_fields = ["site", "kind", "parent", "materials"]
     fieldsets = [
         (None, {"fields": ["name", "site", "kind", "parent", "is_movable", "made", "materials", "description"]}),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.dates import EDTFField
+from registry.selectors.search import search_reports
 
 from .actors import Actor
 from .base import Certainty, Extent, Quantified, Record, RecordQuerySet, Severity, lifecycle_index
@@ -108,6 +109,11 @@ class ClaimStatus(models.TextChoices):
 
 
 class DamageReportQuerySet(DamageQuerySet):
+    def search(self, text: str, *, public: bool = True):
+        """Reports found by their title or description, or by a name of their sites and
+        artefacts (published ones, unless ``public`` is off, as in the admin)."""
+        return search_reports(self, text, public=public)
+
     def confirmed(self):
         return self.filter(claim_status=ClaimStatus.CONFIRMED)
 

@@ -16,6 +16,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from registry.dates import EDTFField, EDTFModelMixin
+from registry.selectors.search import search_artefacts, search_sites
 
 from .base import Certainty, Quantified, Record, RecordQuerySet, lifecycle_index
 from .vocabulary import Term
@@ -59,7 +60,8 @@ def _name_search(queryset, text: str):
 
 class HeritageSiteQuerySet(RecordQuerySet):
     def search(self, text: str):
-        return _name_search(self, text)
+        """Sites found by any of their names, in any script, or their description."""
+        return search_sites(self, text)
 
     def with_coordinates(self):
         return self.filter(latitude__isnull=False, longitude__isnull=False)
@@ -99,7 +101,14 @@ class HeritageSite(Record):
         verbose_name = _("heritage site")
         verbose_name_plural = _("heritage sites")
         ordering = ["name"]
-        indexes = [lifecycle_index("site")]
+        # The admin's list orders by name, then newest first among equal names.
+        indexes = [
+            lifecycle_index("site"),
+            models.Index(fields=["name", "-id"], name="site_name_id_idx"),
+            # The map: the box a view shows, and the box around every published site.
+            models.Index(fields=["lifecycle", "latitude"], name="site_life_lat_idx"),
+            models.Index(fields=["lifecycle", "longitude"], name="site_life_lon_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -245,8 +254,10 @@ class ExternalIdentifier(models.Model):
 
 
 class ArtefactQuerySet(RecordQuerySet):
-    def search(self, text: str):
-        return _name_search(self, text)
+    def search(self, text: str, *, public: bool = True):
+        """Artefacts found by any of their names, in any script, their description, or the
+        names of their site (a published one, unless ``public`` is off, as in the admin)."""
+        return search_artefacts(self, text, public=public)
 
     def for_site(self, site):
         return self.filter(Q(site=site) | Q(site__parent=site))
@@ -285,7 +296,11 @@ class Artefact(Quantified, Record):
         verbose_name = _("artefact")
         verbose_name_plural = _("artefacts")
         ordering = ["name"]
-        indexes = [lifecycle_index("artefact")]
+        indexes = [
+            lifecycle_index("artefact"),
+            # The admin's list orders by name, then newest first among equal names.
+            models.Index(fields=["name", "-id"], name="artefact_name_id_idx"),
+        ]
         constraints = [
             *Quantified.quantity_constraints("artefact"),
             models.CheckConstraint(

@@ -8,12 +8,12 @@ from .pages import (
     ActorDetailView, ArtefactDetailView, DamageEventDetailView, DamageReportDetailView, HomeView,
     InterventionDetailView, PledgeDetailView, PledgeTrackerView, SourceDetailView,
 )
-from .maps import MapView
+from .maps import MapDataView, MapView
 from .site import SiteDetailView
 
 __all__ = [
     "ActorDetailView", "ActorListView", "ArtefactDetailView", "ArtefactListView", "DamageEventDetailView",
     "DamageEventListView", "DamageReportDetailView", "DamageReportListView", "HomeView",
-    "InterventionDetailView", "InterventionListView", "MapView", "PledgeDetailView", "PledgeListView",
+    "InterventionDetailView", "InterventionListView", "MapDataView", "MapView", "PledgeDetailView", "PledgeListView",
     "PledgeTrackerView", "SiteDetailView", "SiteListView", "SourceDetailView", "SourceListView",
 ]

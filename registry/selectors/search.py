@@ -1,0 +1,206 @@
+"""Search by name, in every script, the one way pages, API and admin search.
+
+Sites and artefacts are found by their preferred name, by every other name they
+carry (Arabic, French, transliterations…) and by their description; damage
+reports by their title and description, and by the names of the sites and
+artefacts they are about.
+
+Both sides of a comparison are *folded* first: lower case, Latin accents and
+Arabic short vowels removed, the forms of alef, teh marbuta and alef maksura
+made one, apostrophes and ayn/hamza signs dropped. “Ḥalab”, “halab” and “Qal'at”
+then meet “Halab” and “Qalat”, and “أثرية” meets “اثرية”.
+
+- PostgreSQL: full-text search (``simple`` configuration, GIN indexes) for whole
+  words and word prefixes; when no word matches, pg_trgm word similarity (GIN
+  trigram indexes) for names spelt another way (“Palmira”, “Tadmor” for
+  “Palmyra”, “Tadmur”). The SQL functions and indexes are made by migration
+  0007; ``registry_fold()`` there is the SQL twin of :func:`fold`.
+- SQLite: an FTS5 table, ``registry_search``, kept up to date by triggers, with
+  every word of the query matched as a prefix.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, TypeVar
+
+from django.db import connections
+from django.db.models import BigAutoField, Exists, Lookup, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+Q_T = TypeVar("Q_T", bound=QuerySet[Any])
+
+# What folding maps or drops, shared with the SQL function registry_fold().
+FOLD_FROM = "أإآٱةىؤئ"
+FOLD_TO = "ااااهيوي"
+# Arabic short vowels and signs, tatweel, and the apostrophes and half rings that
+# stand for ayn and hamza in transliterations.
+FOLD_DROP = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640'’ʿʾ`"
+_FOLD_TABLE = str.maketrans(FOLD_FROM, FOLD_TO, FOLD_DROP)
+
+# FTS5 rows are keyed rowid = id * 8 + kind, so a trigger finds its row at once.
+KIND_SITE, KIND_SITE_NAME, KIND_ARTEFACT, KIND_ARTEFACT_NAME, KIND_REPORT = 1, 2, 3, 4, 5
+_WORD = re.compile(r"\w+")
+
+
+@BigAutoField.register_lookup
+class InArray(Lookup):  # type: ignore[type-arg]
+    """``pk__in_array=subquery``: PostgreSQL's ``pk = ANY(ARRAY(subquery))``.
+
+    Unlike ``IN (subquery)``, whose size the planner guesses (a word it has no
+    statistics for counts as thousands of rows, and a million-row table is then
+    scanned to join them), the array is computed first and its ids read by
+    primary key.
+    """
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if not rhs.startswith("("):
+            rhs = f"({rhs})"
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
+def _matching(queryset: Q_T, ids: Any) -> Q_T:
+    """Rows of ``queryset`` whose id is among ``ids`` (a subquery)."""
+    if _vendor(queryset) == "postgresql":
+        return queryset.filter(pk__in_array=ids)
+    return queryset.filter(pk__in=ids)
+
+
+def fold(text: str) -> str:
+    """``text`` as it is compared: see the module's description."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).translate(_FOLD_TABLE).lower()
+
+
+def fts5_query(text: str) -> str:
+    """An FTS5 query matching every word of ``text`` as a prefix; empty if none."""
+    return " ".join(f'"{word}"*' for word in _WORD.findall(fold(text)))
+
+
+def install_sqlite_fold(sender: object, connection: Any, **kwargs: object) -> None:
+    """Give each SQLite connection ``registry_fold()``, which the FTS5 triggers call."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("registry_fold", 1, _fold_or_none, deterministic=True)
+
+
+def _fold_or_none(text: str | None) -> str | None:
+    return None if text is None else fold(text)
+
+
+def _vendor(queryset: QuerySet[Any]) -> str:
+    return connections[queryset.db].vendor
+
+
+# Kinds whose names are also matched by spelling, by a function of migration 0007.
+POSTGRES_SPELLING = {"sites", "artefacts"}
+
+
+def _postgres_ids(kind: str, text: str) -> RawSQL:
+    """Ids found by whole words and word prefixes; only if there are none, by spelling."""
+    if kind not in POSTGRES_SPELLING:
+        return RawSQL(f"SELECT registry_words_{kind}(%s)", [text])
+    return RawSQL(
+        f"WITH words (id) AS MATERIALIZED (SELECT registry_words_{kind}(%s)) SELECT id FROM words "
+        f"UNION ALL SELECT registry_spelling_{kind}(%s) WHERE NOT EXISTS (SELECT 1 FROM words)",
+        [text, text],
+    )
+
+
+def _ids(queryset: QuerySet[Any], kind: str, text: str) -> RawSQL:
+    """The ids of the rows of one kind (sites, artefacts, reports) that ``text`` finds."""
+    if _vendor(queryset) == "postgresql":
+        return _postgres_ids(kind, text)
+    kinds = {
+        "sites": (KIND_SITE, KIND_SITE_NAME),
+        "artefacts": (KIND_ARTEFACT, KIND_ARTEFACT_NAME),
+        "reports": (KIND_REPORT, KIND_REPORT),
+    }[kind]
+    return RawSQL(
+        "SELECT record_id FROM registry_search WHERE registry_search MATCH %s AND kind IN (%s, %s)",
+        [fts5_query(text), *kinds],
+    )
+
+
+def _searchable(queryset: QuerySet[Any], text: str) -> bool:
+    return _vendor(queryset) in ("postgresql", "sqlite") and bool(_WORD.search(fold(text)))
+
+
+def _contains(queryset: Q_T, text: str, *fields: str) -> Q_T:
+    """The fallback for other databases: a plain ``icontains`` over names and text."""
+    names = queryset.model._meta.get_field("names").related_model
+    other = names.objects.filter(owner=OuterRef("pk"), name__icontains=text)
+    condition = Q(Exists(other))
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": text})
+    return queryset.filter(condition)
+
+
+def search_sites(queryset: Q_T, text: str) -> Q_T:
+    """Sites of ``queryset`` whose names or description ``text`` finds."""
+    if not _WORD.search(fold(text)):
+        return queryset.none()
+    if not _searchable(queryset, text):
+        return _contains(queryset, text, "name", "description")
+    return _matching(queryset, _ids(queryset, "sites", text))
+
+
+def _related(public: bool) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The sites and artefacts whose names may find other records."""
+    from registry.models import Artefact, HeritageSite
+
+    if public:
+        return HeritageSite.objects.published(), Artefact.objects.published()
+    return HeritageSite.objects.all(), Artefact.objects.all()
+
+
+def search_artefacts(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
+    """Artefacts of ``queryset`` found by their names or description, or by their site's names.
+
+    With ``public`` (the default) only published sites lend their names; the
+    admin passes ``public=False``.
+    """
+    from registry.models import Artefact
+
+    if not _WORD.search(fold(text)):
+        return queryset.none()
+    sites, _artefacts = _related(public)
+    if not _searchable(queryset, text):
+        at_site = Q(site__in=search_sites(sites, text).values("pk"))
+        return _contains(queryset, text, "name", "description") | queryset.filter(at_site)
+    named_sites = _matching(sites, _ids(queryset, "sites", text)).values("pk")
+    own = _matching(Artefact.objects.order_by(), _ids(queryset, "artefacts", text)).values("pk")
+    at_sites = Artefact.objects.filter(site__in=named_sites).order_by().values("pk")
+    return _matching(queryset, own.union(at_sites))
+
+
+def search_reports(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
+    """Reports of ``queryset`` found by their own text or by a name of their sites or artefacts.
+
+    With ``public`` (the default) only published sites and artefacts lend their
+    names; the admin passes ``public=False``.
+    """
+    from registry.models import DamageReport
+
+    if not _WORD.search(fold(text)):
+        return queryset.none()
+    sites, artefacts = _related(public)
+    if not _searchable(queryset, text):
+        found = Q(title__icontains=text) | Q(description__icontains=text)
+        found |= Q(sites__in=search_sites(sites, text).values("pk"))
+        found |= Q(artefacts__in=search_artefacts(artefacts, text, public=public).values("pk"))
+        return queryset.filter(pk__in=DamageReport.objects.filter(found).values("pk"))
+    named_sites = _matching(sites, _ids(queryset, "sites", text)).values("pk")
+    named_artefacts = _matching(artefacts, _ids(queryset, "artefacts", text)).values("pk")
+    by_site = DamageReport.sites.through.objects.filter(heritagesite__in=named_sites)
+    by_artefact = DamageReport.artefacts.through.objects.filter(artefact__in=named_artefacts)
+    own = _matching(DamageReport.objects.order_by(), _ids(queryset, "reports", text)).values("pk")
+    matching = own.union(
+        by_site.values("damagereport_id"), by_artefact.values("damagereport_id")
+    )
+    return _matching(queryset, matching)
