@@ -15,6 +15,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from registry import services
 from registry.api import linked_art
 from registry.models import Actor, Lifecycle
+from registry.api.pagination import RecordCursorPagination
 from tests import factories as f
 from tests.api_fixtures import api, curator, fresh_throttles, partner_a, partner_b  # noqa: F401
 
@@ -418,5 +419,10 @@ def test_page_size_must_be_a_positive_whole_number(api, value):
 
 
 def test_page_size_above_the_maximum_is_capped(api):
-    f.ActorFactory.create_batch(3)
-    assert len(results(api.get("/api/v1/actors/?page_size=100000"))) == 3
+    f.ActorFactory.create_batch(RecordCursorPagination.max_page_size + 1)
+    full = api.get(f"/api/v1/actors/?page_size={RecordCursorPagination.max_page_size}")
+    assert len(results(full)) == RecordCursorPagination.max_page_size and full.json()["next"]
+    # More than the maximum never comes back: refused, or cut to the maximum.
+    above = api.get("/api/v1/actors/?page_size=100000")
+    assert (above.status_code == 400 and "page_size" in above.json()["errors"]) or (
+        len(results(above)) == RecordCursorPagination.max_page_size)
