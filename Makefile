@@ -65,7 +65,8 @@ bench: $(STAMP)
 # test pins down. Each module runs against its own tests, stopping at the first failure;
 # with DATABASE_URL on PostgreSQL, --reuse-db keeps the test database between mutants.
 MUTATE ?= registry/selectors/visibility.py registry/filters.py registry/services.py
-MUTATION_TESTS_registry/selectors/visibility.py := tests/test_visibility.py tests/test_filter_visibility.py
+MUTATION_TESTS_registry/selectors/visibility.py := tests/test_visibility_rule.py tests/test_visibility.py \
+	tests/test_filter_visibility.py
 MUTATION_TESTS_registry/filters.py := tests/test_filters.py tests/test_filter_visibility.py tests/test_views.py
 MUTATION_TESTS_registry/services.py := tests/test_services.py tests/test_api_write.py tests/test_admin.py
 MUTATION_PYTEST := $(PY) -m pytest -x -q -p no:cacheprovider --reuse-db

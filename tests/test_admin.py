@@ -14,6 +14,7 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.db import connection, connections
 from django.urls import reverse
+from django.utils.html import escape
 
 from registry import services
 from registry.admin.base import RecordAdminForm
@@ -163,6 +164,9 @@ def test_every_page_of_every_model_opens(curator_client, model_name):
                  url(model_name, "change", row.pk), url(model_name, "history", row.pk)):
         response = curator_client.get(page)
         assert response.status_code == 200, page
+        if page != url(model_name, "add"):
+            # Each page is about the row: listed, edited, its history shown.
+            assert escape(str(row)) in response.content.decode(), page
 
 
 @pytest.mark.parametrize("model_name", list(EXISTING))

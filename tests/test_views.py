@@ -501,6 +501,8 @@ def test_drafts_do_not_leak_through_published_records(client, record_set):
     CitationFactory(source=draft_source, damage_report=record_set["report"], quote="secret words")
     html = client.get(record_set["site"].get_absolute_url()).content.decode()
     assert "Unverified blog" not in html and "secret words" not in html
+    # The published report and its published evidence are still there.
+    assert record_set["report"].title in html and "dynamited its ancient temples" in html
 
 
 def test_arabic_by_accept_language(client, palmyra):
