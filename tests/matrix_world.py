@@ -47,7 +47,9 @@ class World:
 
 def _hide(record, lifecycle, partner=None):
     # Created published, so that published rows may point at it; then withdrawn, never public.
-    type(record).objects.filter(pk=record.pk).update(lifecycle=lifecycle, published_at=None, submitted_by=partner)
+    type(record).objects.filter(pk=record.pk).update(
+        lifecycle=lifecycle, published_at=None, submitted_by=partner
+    )
     record.lifecycle, record.submitted_by = lifecycle, partner
     return record
 
@@ -75,26 +77,42 @@ def build(partner_a) -> World:
     own = {kind: hidden[kind, Lifecycle.IN_REVIEW] for kind in KINDS}
     gone = {kind: hidden[kind, Lifecycle.ARCHIVED] for kind in KINDS}
 
-    sensitive = f.HeritageSiteFactory(name="Open city Amberley", slug="open-city-amberley", is_sensitive=True,
-                                      latitude=EXACT[0], longitude=EXACT[1])
+    sensitive = f.HeritageSiteFactory(
+        name="Open city Amberley",
+        slug="open-city-amberley",
+        is_sensitive=True,
+        latitude=EXACT[0],
+        longitude=EXACT[1],
+    )
     for value in EXACT:
         world.secrets[str(value)] = CURATORS
     world.controls += ["open-city-amberley", "Open city Amberley"]
-    event = f.DamageEventFactory(title="Open event Birchfield", slug="open-event-birchfield", sites=[sensitive])
-    report = f.DamageReportFactory(title="Open report Cedarholm", slug="open-report-cedarholm",
-                                   sites=[sensitive, draft["site"]], damage_event=event,
-                                   claim_status="confirmed", severity="destroyed")
+    event = f.DamageEventFactory(
+        title="Open event Birchfield", slug="open-event-birchfield", sites=[sensitive]
+    )
+    report = f.DamageReportFactory(
+        title="Open report Cedarholm",
+        slug="open-report-cedarholm",
+        sites=[sensitive, draft["site"]],
+        damage_event=event,
+        claim_status="confirmed",
+        severity="destroyed",
+    )
     report.artefacts.set([draft["artefact"], f.ArtefactFactory(site=sensitive)])
     world.controls += ["open-report-cedarholm", "Open report Cedarholm"]
 
     # Published records that point at unpublished ones.
     world.published += [
-        sensitive, event, report,
+        sensitive,
+        event,
+        report,
         f.HeritageSiteFactory(parent=draft["site"]),
         f.ArtefactFactory(site=sensitive, parent=draft["artefact"]),
         f.ActorFactory(affiliation=draft["actor"]),
         f.DamageReportFactory(sites=[sensitive], damage_event=draft["event"], source=own["source"]),
-        f.RestorationPledgeFactory(pledger=draft["actor"], beneficiary=gone["actor"], sites=[sensitive, draft["site"]]),
+        f.RestorationPledgeFactory(
+            pledger=draft["actor"], beneficiary=gone["actor"], sites=[sensitive, draft["site"]]
+        ),
         f.InterventionFactory(performed_by=draft["actor"], sites=[sensitive]),
     ]
     publisher_source = f.SourceFactory(publisher=own["actor"], author=draft["actor"])
@@ -105,24 +123,50 @@ def build(partner_a) -> World:
 
     # Published rows whose meaning rests on withdrawn ones: withdrawn with them.
     leaning = [
-        ("zq-attribution-draft-actor", f.AttributionFactory(slug="zq-attribution-draft-actor", damage_event=event,
-                                                            actor=draft["actor"])),
-        ("zq-attribution-draft-event", f.AttributionFactory(slug="zq-attribution-draft-event",
-                                                            damage_event=draft["event"])),
-        ("zq-status-of-gone-pledge", f.PledgeStatusChangeFactory(slug="zq-status-of-gone-pledge",
-                                                                 pledge=gone["pledge"], note="zq status note")),
+        (
+            "zq-attribution-draft-actor",
+            f.AttributionFactory(
+                slug="zq-attribution-draft-actor", damage_event=event, actor=draft["actor"]
+            ),
+        ),
+        (
+            "zq-attribution-draft-event",
+            f.AttributionFactory(slug="zq-attribution-draft-event", damage_event=draft["event"]),
+        ),
+        (
+            "zq-status-of-gone-pledge",
+            f.PledgeStatusChangeFactory(
+                slug="zq-status-of-gone-pledge", pledge=gone["pledge"], note="zq status note"
+            ),
+        ),
     ]
-    for target_field, target in (("damage_report", gone["report"]), ("site", draft["site"]),
-                                 ("pledge", hidden["pledge", Lifecycle.RETRACTED])):
+    for target_field, target in (
+        ("damage_report", gone["report"]),
+        ("site", draft["site"]),
+        ("pledge", hidden["pledge", Lifecycle.RETRACTED]),
+    ):
         slug = f"zq-citation-of-{target.slug}"
         links = {"damage_report": None} | {target_field: target}
-        leaning.append((slug, f.CitationFactory(slug=slug, quote=f"zq quote on {target.slug}", **links)))
+        leaning.append(
+            (slug, f.CitationFactory(slug=slug, quote=f"zq quote on {target.slug}", **links))
+        )
     slug = "zq-citation-from-gone-source"
-    leaning.append((slug, f.CitationFactory(slug=slug, source=gone["source"], damage_report=report,
-                                            quote="zq quote from gone source")))
-    for slug, record in leaning:
-        world.keep_secret(record, *(word for word in (getattr(record, "quote", ""),
-                                                       getattr(record, "note", "")) if word))
+    leaning.append(
+        (
+            slug,
+            f.CitationFactory(
+                slug=slug,
+                source=gone["source"],
+                damage_report=report,
+                quote="zq quote from gone source",
+            ),
+        )
+    )
+    for _slug, record in leaning:
+        world.keep_secret(
+            record,
+            *(word for word in (getattr(record, "quote", ""), getattr(record, "note", "")) if word),
+        )
     f.AttributionFactory(damage_event=event, actor=f.ActorFactory(name="Open actor Dunmore"))
     f.CitationFactory(damage_report=report, speaker=draft["actor"], quote="Open quote Elmstead")
     world.controls += ["Open actor Dunmore", "Open quote Elmstead"]

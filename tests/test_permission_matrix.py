@@ -24,8 +24,16 @@ pytestmark = pytest.mark.django_db
 
 PAGE_LISTS = ["site", "artefact", "event", "report", "pledge", "source", "actor", "intervention"]
 GEOJSON_PAGES = {"site", "artefact", "event", "report", "pledge", "intervention"}
-PAGE_DETAIL = {"HeritageSite": "site", "Artefact": "artefact", "DamageEvent": "event", "DamageReport": "report",
-               "RestorationPledge": "pledge", "Source": "source", "Actor": "actor", "Intervention": "intervention"}
+PAGE_DETAIL = {
+    "HeritageSite": "site",
+    "Artefact": "artefact",
+    "DamageEvent": "event",
+    "DamageReport": "report",
+    "RestorationPledge": "pledge",
+    "Source": "source",
+    "Actor": "actor",
+    "Intervention": "intervention",
+}
 JSONLD = {"sites", "artefacts", "damage-events", "pledges"}
 
 
@@ -40,15 +48,24 @@ def _curator_client(username: str) -> APIClient:
 @pytest.fixture
 def readers(db) -> dict[str, APIClient]:
     a, b = make_partner("Museum of the North"), make_partner("Heritage Watch")
-    clients = {"anonymous": APIClient(), "partner_a": a.client, "partner_b": b.client,
-               "curator": _curator_client("curator-matrix"), "reviewer": _curator_client("reviewer-matrix")}
+    clients = {
+        "anonymous": APIClient(),
+        "partner_a": a.client,
+        "partner_b": b.client,
+        "curator": _curator_client("curator-matrix"),
+        "reviewer": _curator_client("reviewer-matrix"),
+    }
     clients["partner_a"].institution = a.institution
     return clients
 
 
 def page_urls(world) -> list[str]:
-    urls = [reverse("registry:home"), reverse("registry:map"), reverse("registry:pledge-tracker"),
-            reverse("registry:report-feed")]
+    urls = [
+        reverse("registry:home"),
+        reverse("registry:map"),
+        reverse("registry:pledge-tracker"),
+        reverse("registry:report-feed"),
+    ]
     for name in PAGE_LISTS:
         urls += [reverse(f"registry:{name}-list"), reverse(f"registry:{name}-export", args=["csv"])]
         if name in GEOJSON_PAGES:
@@ -75,10 +92,13 @@ def api_urls(world) -> list[str]:
 
 
 def admin_urls() -> list[str]:
-    return [reverse("admin:index"), *(
-        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        for model in admin.site._registry
-    )]
+    return [
+        reverse("admin:index"),
+        *(
+            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            for model in admin.site._registry
+        ),
+    ]
 
 
 def body(response) -> str:
@@ -96,9 +116,15 @@ def read_all(client, urls) -> dict[str, str]:
     return texts
 
 
-def leaks(texts: dict[str, str], secrets: dict[str, frozenset[str]], reader: str) -> list[tuple[str, str]]:
-    return [(url, word) for url, text in texts.items() for word, entitled in secrets.items()
-            if reader not in entitled and word in text]
+def leaks(
+    texts: dict[str, str], secrets: dict[str, frozenset[str]], reader: str
+) -> list[tuple[str, str]]:
+    return [
+        (url, word)
+        for url, text in texts.items()
+        for word, entitled in secrets.items()
+        if reader not in entitled and word in text
+    ]
 
 
 def test_no_reader_sees_what_it_is_not_entitled_to(readers):
@@ -116,7 +142,9 @@ def test_no_reader_sees_what_it_is_not_entitled_to(readers):
         assert all(word in everything for word in world.controls), name
         admin_texts = read_all(client, staff)
         if name in matrix_world.CURATORS:
-            seen_by[name] |= {word for word in world.secrets if word in " ".join(admin_texts.values())}
+            seen_by[name] |= {
+                word for word in world.secrets if word in " ".join(admin_texts.values())
+            }
         else:
             assert leaks(admin_texts, nobody, name) == [], name
     # The checks bite: curators see every secret, partner A its own submissions, the others nothing.

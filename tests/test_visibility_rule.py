@@ -6,6 +6,8 @@ cases pin each branch of it down, for readers of every kind.
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 from django.db.models import Q
 
@@ -30,10 +32,12 @@ def seen(record):
 
 
 def test_readers():
-    assert v.PUBLIC == v.Reader() and v.PUBLIC.partner_id is None and not v.PUBLIC.curator
+    assert v.PUBLIC == v.Reader() and v.PUBLIC.partner_id is None and v.PUBLIC.curator is False
     assert v.CURATOR.curator and v.CURATOR.partner_id is None
     assert v.partner_reader(None) == v.PUBLIC
     assert v.partner_reader(type("Partner", (), {"pk": A})()) == PARTNER_A
+    with pytest.raises(FrozenInstanceError):  # shared module constants: nobody may turn PUBLIC into a curator
+        v.PUBLIC.curator = True
 
 
 @pytest.mark.parametrize("lifecycle", HIDDEN)
