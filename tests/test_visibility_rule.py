@@ -113,6 +113,11 @@ def test_the_rule_as_a_query():
     assert (Q(site__isnull=True) | Q(site__lifecycle=Lifecycle.PUBLISHED)) in citation_rule.children
     assert ("source__lifecycle", Lifecycle.PUBLISHED) in citation_rule.children
     assert len(citation_rule.children) == 1 + len(v.DEPENDENCIES[Citation])
+    # A citation of an attribution rests, through it, on the attribution's event and actor.
+    through_attribution = Q(attribution__isnull=True) | (
+        Q(attribution__lifecycle=Lifecycle.PUBLISHED) & Q(attribution__damage_event__lifecycle=Lifecycle.PUBLISHED)
+        & Q(attribution__actor__lifecycle=Lifecycle.PUBLISHED))
+    assert through_attribution in citation_rule.children
 
 
 def test_the_changes_rule_adds_records_withdrawn_after_being_public():
