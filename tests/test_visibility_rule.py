@@ -12,8 +12,16 @@ import pytest
 from django.db.models import Q
 
 from registry.models import (
-    Actor, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Lifecycle, PledgeStatusChange,
-    RestorationPledge, Source,
+    Actor,
+    Attribution,
+    Citation,
+    DamageEvent,
+    DamageReport,
+    HeritageSite,
+    Lifecycle,
+    PledgeStatusChange,
+    RestorationPledge,
+    Source,
 )
 from registry.selectors import visibility as v
 
@@ -36,7 +44,9 @@ def test_readers():
     assert v.CURATOR.curator and v.CURATOR.partner_id is None
     assert v.partner_reader(None) == v.PUBLIC
     assert v.partner_reader(type("Partner", (), {"pk": A})()) == PARTNER_A
-    with pytest.raises(FrozenInstanceError):  # shared module constants: nobody may turn PUBLIC into a curator
+    with pytest.raises(
+        FrozenInstanceError
+    ):  # shared module constants: nobody may turn PUBLIC into a curator
         v.PUBLIC.curator = True
 
 
@@ -58,7 +68,11 @@ def test_slug_only_when_seen():
 
 
 def citation(source=None, **targets):
-    record = Citation(slug="c", lifecycle=Lifecycle.PUBLISHED, source=source or Source(lifecycle=Lifecycle.PUBLISHED))
+    record = Citation(
+        slug="c",
+        lifecycle=Lifecycle.PUBLISHED,
+        source=source or Source(lifecycle=Lifecycle.PUBLISHED),
+    )
     for number, (name, target) in enumerate(targets.items(), start=1):
         target.pk = target.pk or number  # a saved row, as far as the foreign key can tell
         setattr(record, name, target)
@@ -69,11 +83,25 @@ def citation(source=None, **targets):
 def test_a_citation_rests_on_its_source_and_its_target(lifecycle):
     report = DamageReport(lifecycle=Lifecycle.PUBLISHED)
     assert seen(citation(damage_report=report)) == [True] * 4
-    assert seen(citation(damage_report=DamageReport(lifecycle=lifecycle))) == [False, False, False, True]
-    assert seen(citation(Source(lifecycle=lifecycle), damage_report=report)) == [False, False, False, True]
+    assert seen(citation(damage_report=DamageReport(lifecycle=lifecycle))) == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert seen(citation(Source(lifecycle=lifecycle), damage_report=report)) == [
+        False,
+        False,
+        False,
+        True,
+    ]
     own = DamageReport(lifecycle=lifecycle, submitted_by_id=A)
     assert seen(citation(site=HeritageSite(lifecycle=Lifecycle.PUBLISHED), damage_report=own)) == [
-        False, True, False, True]
+        False,
+        True,
+        False,
+        True,
+    ]
     hidden = citation(damage_report=report)
     hidden.lifecycle = lifecycle
     assert seen(hidden) == [False, False, False, True]
@@ -92,7 +120,9 @@ def test_an_attribution_rests_on_its_event_and_actor(lifecycle):
 
 
 def test_a_status_change_rests_on_its_pledge():
-    change = PledgeStatusChange(lifecycle=Lifecycle.PUBLISHED, pledge=RestorationPledge(lifecycle=Lifecycle.ARCHIVED))
+    change = PledgeStatusChange(
+        lifecycle=Lifecycle.PUBLISHED, pledge=RestorationPledge(lifecycle=Lifecycle.ARCHIVED)
+    )
     assert seen(change) == [False, False, False, True]
     change.pledge = RestorationPledge(lifecycle=Lifecycle.PUBLISHED)
     assert seen(change) == [True] * 4
@@ -104,35 +134,56 @@ def test_the_rule_as_a_query():
     assert v.visibility_rule(Actor, v.PUBLIC) == published
     assert v.visibility_rule(Actor, PARTNER_A) == published | Q(submitted_by=A)
     assert v.visibility_rule(Actor, v.PUBLIC, "actor__") == Q(actor__lifecycle=Lifecycle.PUBLISHED)
-    assert v.visibility_rule(PledgeStatusChange, v.PUBLIC) == published & Q(pledge__lifecycle=Lifecycle.PUBLISHED)
+    assert v.visibility_rule(PledgeStatusChange, v.PUBLIC) == published & Q(
+        pledge__lifecycle=Lifecycle.PUBLISHED
+    )
     rule = v.visibility_rule(Attribution, PARTNER_B)
-    assert rule == ((published | Q(submitted_by=B))
-                    & (Q(damage_event__lifecycle=Lifecycle.PUBLISHED) | Q(damage_event__submitted_by=B))
-                    & (Q(actor__lifecycle=Lifecycle.PUBLISHED) | Q(actor__submitted_by=B)))
+    assert rule == (
+        (published | Q(submitted_by=B))
+        & (Q(damage_event__lifecycle=Lifecycle.PUBLISHED) | Q(damage_event__submitted_by=B))
+        & (Q(actor__lifecycle=Lifecycle.PUBLISHED) | Q(actor__submitted_by=B))
+    )
     citation_rule = v.visibility_rule(Citation, v.PUBLIC)
     assert (Q(site__isnull=True) | Q(site__lifecycle=Lifecycle.PUBLISHED)) in citation_rule.children
     assert ("source__lifecycle", Lifecycle.PUBLISHED) in citation_rule.children
     assert len(citation_rule.children) == 1 + len(v.DEPENDENCIES[Citation])
     # A citation of an attribution rests, through it, on the attribution's event and actor.
     through_attribution = Q(attribution__isnull=True) | (
-        Q(attribution__lifecycle=Lifecycle.PUBLISHED) & Q(attribution__damage_event__lifecycle=Lifecycle.PUBLISHED)
-        & Q(attribution__actor__lifecycle=Lifecycle.PUBLISHED))
+        Q(attribution__lifecycle=Lifecycle.PUBLISHED)
+        & Q(attribution__damage_event__lifecycle=Lifecycle.PUBLISHED)
+        & Q(attribution__actor__lifecycle=Lifecycle.PUBLISHED)
+    )
     assert through_attribution in citation_rule.children
 
 
 def test_the_changes_rule_adds_records_withdrawn_after_being_public():
-    withdrawn = Q(lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED], published_at__isnull=False)
+    withdrawn = Q(
+        lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED], published_at__isnull=False
+    )
     assert v.changes_rule(Actor, v.PUBLIC) == Q(lifecycle=Lifecycle.PUBLISHED) | withdrawn
-    assert v.changes_rule(Actor, PARTNER_A) == (Q(lifecycle=Lifecycle.PUBLISHED) | Q(submitted_by=A)) | withdrawn
+    assert (
+        v.changes_rule(Actor, PARTNER_A)
+        == (Q(lifecycle=Lifecycle.PUBLISHED) | Q(submitted_by=A)) | withdrawn
+    )
     assert v.changes_rule(Actor, v.CURATOR) == Q()
     event_side = Q(damage_event__lifecycle=Lifecycle.PUBLISHED) | Q(
-        damage_event__lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED], damage_event__published_at__isnull=False)
+        damage_event__lifecycle__in=[Lifecycle.RETRACTED, Lifecycle.ARCHIVED],
+        damage_event__published_at__isnull=False,
+    )
     assert event_side in v.changes_rule(Attribution, v.PUBLIC).children
 
 
 def test_visible_leaves_a_curators_queryset_alone():
     queryset = Actor.objects.all()
     assert v.visible(queryset, v.CURATOR) is queryset
-    assert v.visible(queryset).query.where == Actor.objects.filter(lifecycle=Lifecycle.PUBLISHED).query.where
+    assert (
+        v.visible(queryset).query.where
+        == Actor.objects.filter(lifecycle=Lifecycle.PUBLISHED).query.where
+    )
     matching = v.matching_slug(Actor, "x", PARTNER_A).query.where
-    assert matching == Actor.objects.filter(slug="x").filter(Q(lifecycle=Lifecycle.PUBLISHED) | Q(submitted_by=A)).query.where
+    assert (
+        matching
+        == Actor.objects.filter(slug="x")
+        .filter(Q(lifecycle=Lifecycle.PUBLISHED) | Q(submitted_by=A))
+        .query.where
+    )
