@@ -18,7 +18,7 @@ CURATOR ?=
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint superuser curator bench clean distclean
+.PHONY: help install run test lint superuser curator bench mutation clean distclean
 
 help:
 	@echo "make run        install, migrate, load seed data and serve on http://$(HOST):$(PORT)/"
@@ -28,6 +28,7 @@ help:
 	@echo "make curator    create a curator account for the admin (CURATOR=username to skip the prompt)"
 	@echo "make superuser  create a superuser"
 	@echo "make bench      generate benchmark data and run the benchmarks"
+	@echo "make mutation   mutation testing of the services, filters and selectors (slow; MUTATE=... for one file)"
 	@echo "make install    create $(VENV) and install the project with its dev tools"
 	@echo "make clean      remove caches and generated files (distclean also removes $(VENV) and db.sqlite3)"
 
@@ -76,6 +77,22 @@ curator: $(STAMP)
 bench: $(STAMP)
 	$(DEV_ENV) $(MANAGE) generate_benchmark_data
 	$(DEV_ENV) $(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# Mutation testing, not part of CI: mutmut changes one operator or constant at a time in
+# each module and runs the tests that should notice; a surviving mutant is a behaviour no
+# test pins down. Each module runs against its own tests, stopping at the first failure;
+# with DATABASE_URL on PostgreSQL, --reuse-db keeps the test database between mutants.
+MUTATE ?= registry/selectors/visibility.py registry/filters.py registry/services.py
+MUTATION_TESTS_registry/selectors/visibility.py := tests/test_visibility_rule.py tests/test_visibility.py \
+	tests/test_filter_visibility.py
+MUTATION_TESTS_registry/filters.py := tests/test_filters.py tests/test_filter_visibility.py tests/test_views.py
+MUTATION_TESTS_registry/services.py := tests/test_services.py tests/test_api_write.py tests/test_admin.py
+MUTATION_PYTEST := $(PY) -m pytest -x -q -p no:cacheprovider --reuse-db
+
+mutation: $(STAMP)
+	$(foreach module,$(MUTATE),$(VENV)/bin/mutmut run --paths-to-mutate $(module) --tests-dir tests \
+		--no-progress --runner "$(MUTATION_PYTEST) $(MUTATION_TESTS_$(module))" || true;)
+	$(VENV)/bin/mutmut results
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

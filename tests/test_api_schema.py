@@ -32,7 +32,9 @@ PARTNER_WRITABLE = ("/api/v1/sources/", "/api/v1/citations/", "/api/v1/damage-re
 # Every built-in check runs, in positive and negative generation. One setting is
 # ours: positive_data_acceptance also accepts 400, because a body can match the
 # schema and still point at a slug no record has, or carry an EDTF date the
-# grammar rejects, neither of which JSON Schema can say.
+# grammar rejects, neither of which JSON Schema can say; 404 for a generated slug
+# no record has, and 409 for a generated version that is not the stored one.
+# Never 401 or 403: every request carries the identity that may make it.
 SCHEMATHESIS_CONFIG = """
 [generation]
 mode = "all"
@@ -45,7 +47,7 @@ enabled = false
 enabled = false
 
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+expected-statuses = ["2xx", "400", "404", "409"]
 """
 
 
@@ -180,4 +182,8 @@ def identity_for(case, data) -> dict:
 @api_schema.parametrize()
 @hypothesis_settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 def test_every_operation_answers_as_the_schema_says(case, registry_data):
+    # Credentials generated from the security schemes would stand in for the identity chosen here:
+    # a random X-API-Key beside a curator's Basic auth is refused, and the refusal proves nothing.
+    for name in [name for name in (case.headers or {}) if name.lower() in ("authorization", "x-api-key")]:
+        del case.headers[name]
     case.call_and_validate(headers=identity_for(case, registry_data))

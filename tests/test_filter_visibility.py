@@ -27,22 +27,79 @@ def _site_kw(related):
 
 # (API list, page list or None, parameter, factory of the related record, factory of a row given it)
 CASES = [
-    ("sites", "site-list", "parent", f.HeritageSiteFactory, lambda r: f.HeritageSiteFactory(parent=r)),
-    ("artefacts", "artefact-list", "site", f.HeritageSiteFactory, lambda r: f.ArtefactFactory(site=r)),
-    ("damage-events", "event-list", "site", f.HeritageSiteFactory, lambda r: f.DamageEventFactory(**_site_kw(r))),
-    ("damage-reports", "report-list", "site", f.HeritageSiteFactory, lambda r: f.DamageReportFactory(**_site_kw(r))),
-    ("damage-reports", "report-list", "source", f.SourceFactory, lambda r: f.DamageReportFactory(source=r)),
-    ("damage-reports", "report-list", "event", f.DamageEventFactory,
-     lambda r: f.DamageReportFactory(damage_event=r)),
-    ("pledges", "pledge-list", "site", f.HeritageSiteFactory, lambda r: f.RestorationPledgeFactory(**_site_kw(r))),
-    ("pledges", "pledge-list", "pledger", f.ActorFactory, lambda r: f.RestorationPledgeFactory(pledger=r)),
+    (
+        "sites",
+        "site-list",
+        "parent",
+        f.HeritageSiteFactory,
+        lambda r: f.HeritageSiteFactory(parent=r),
+    ),
+    (
+        "artefacts",
+        "artefact-list",
+        "site",
+        f.HeritageSiteFactory,
+        lambda r: f.ArtefactFactory(site=r),
+    ),
+    (
+        "damage-events",
+        "event-list",
+        "site",
+        f.HeritageSiteFactory,
+        lambda r: f.DamageEventFactory(**_site_kw(r)),
+    ),
+    (
+        "damage-reports",
+        "report-list",
+        "site",
+        f.HeritageSiteFactory,
+        lambda r: f.DamageReportFactory(**_site_kw(r)),
+    ),
+    (
+        "damage-reports",
+        "report-list",
+        "source",
+        f.SourceFactory,
+        lambda r: f.DamageReportFactory(source=r),
+    ),
+    (
+        "damage-reports",
+        "report-list",
+        "event",
+        f.DamageEventFactory,
+        lambda r: f.DamageReportFactory(damage_event=r),
+    ),
+    (
+        "pledges",
+        "pledge-list",
+        "site",
+        f.HeritageSiteFactory,
+        lambda r: f.RestorationPledgeFactory(**_site_kw(r)),
+    ),
+    (
+        "pledges",
+        "pledge-list",
+        "pledger",
+        f.ActorFactory,
+        lambda r: f.RestorationPledgeFactory(pledger=r),
+    ),
     ("sources", "source-list", "publisher", f.ActorFactory, lambda r: f.SourceFactory(publisher=r)),
-    ("interventions", "intervention-list", "site", f.HeritageSiteFactory,
-     lambda r: f.InterventionFactory(**_site_kw(r))),
+    (
+        "interventions",
+        "intervention-list",
+        "site",
+        f.HeritageSiteFactory,
+        lambda r: f.InterventionFactory(**_site_kw(r)),
+    ),
     ("citations", None, "source", f.SourceFactory, lambda r: f.CitationFactory(source=r)),
     ("citations", None, "speaker", f.ActorFactory, lambda r: f.CitationFactory(speaker=r)),
-    ("pledge-status-changes", None, "pledge", f.RestorationPledgeFactory,
-     lambda r: f.PledgeStatusChangeFactory(pledge=r)),
+    (
+        "pledge-status-changes",
+        None,
+        "pledge",
+        f.RestorationPledgeFactory,
+        lambda r: f.PledgeStatusChangeFactory(pledge=r),
+    ),
 ]
 IDS = [f"{endpoint}?{param}" for endpoint, _page, param, _r, _row in CASES]
 
@@ -66,11 +123,16 @@ def _slugs(client, endpoint, param, value):
     return sorted(row["slug"] for row in response.json()["results"])
 
 
-@pytest.mark.parametrize(("endpoint", "page", "param", "related_factory", "row_factory"), CASES, ids=IDS)
-def test_api_filter_answers_a_hidden_slug_as_an_unknown_one(api, partner_a, partner_b, curator, endpoint, page,
-                                                            param, related_factory, row_factory):
+@pytest.mark.parametrize(
+    ("endpoint", "page", "param", "related_factory", "row_factory"), CASES, ids=IDS
+)
+def test_api_filter_answers_a_hidden_slug_as_an_unknown_one(
+    api, partner_a, partner_b, curator, endpoint, page, param, related_factory, row_factory
+):
     shown, draft = related_factory(), _hidden(related_factory)
-    own = _hidden(related_factory, lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution)
+    own = _hidden(
+        related_factory, lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution
+    )
     kept, behind_draft, behind_own = row_factory(shown), row_factory(draft), row_factory(own)
     assert _slugs(api, endpoint, param, shown.slug) == [kept.slug]
     for reader in (api, partner_b.client):
@@ -82,10 +144,14 @@ def test_api_filter_answers_a_hidden_slug_as_an_unknown_one(api, partner_a, part
     assert _slugs(curator, endpoint, param, draft.slug) == [behind_draft.slug]
 
 
-@pytest.mark.parametrize(("endpoint", "page", "param", "related_factory", "row_factory"),
-                         [case for case in CASES if case[1]], ids=[i for i, c in zip(IDS, CASES) if c[1]])
-def test_page_filter_answers_a_hidden_slug_as_an_unknown_one(client, endpoint, page, param, related_factory,
-                                                             row_factory):
+@pytest.mark.parametrize(
+    ("endpoint", "page", "param", "related_factory", "row_factory"),
+    [case for case in CASES if case[1]],
+    ids=[i for i, c in zip(IDS, CASES, strict=True) if c[1]],
+)
+def test_page_filter_answers_a_hidden_slug_as_an_unknown_one(
+    client, endpoint, page, param, related_factory, row_factory
+):
     shown, draft = related_factory(), _hidden(related_factory)
     label, hidden_label = "Kept row zinnia", "Hidden row quince"
     for row, text in ((row_factory(shown), label), (row_factory(draft), hidden_label)):

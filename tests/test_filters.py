@@ -82,3 +82,15 @@ def test_pledges_filter_by_status_and_sort_by_target():
     assert _filter(RestorationPledgeFilter, RestorationPledge, {"ordering": "-target"}) == [later, sooner, soonest]
     assert _filter(RestorationPledgeFilter, RestorationPledge, {"status": "fulfilled"}) == [sooner]
     assert set(_filter(RestorationPledgeFilter, RestorationPledge, {"status": "pledged"})) == {soonest, later}
+
+
+def test_date_range_ends_count_whole_months_and_years():
+    site = HeritageSiteFactory()
+    late_december = DamageReportFactory(occurred="2013-12-20", sites=[site])
+    early_january = DamageReportFactory(occurred="2014-01-02", sites=[site])
+    DamageReportFactory(occurred="2012-06", sites=[site])
+
+    # "until 2013-12" runs to the last day of December; "from 2014" starts on its first day.
+    assert _filter(DamageReportFilter, DamageReport, {"date_from": "2013-01", "date_to": "2013-12"}) == [late_december]
+    assert _filter(DamageReportFilter, DamageReport, {"date_from": "2014", "date_to": "2014"}) == [early_january]
+    assert _filter(DamageReportFilter, DamageReport, {"date_from": "2013-12-21"}) == [early_january]

@@ -74,12 +74,28 @@ LIST_PAGES = [
     "registry:actor-list", "registry:intervention-list",
 ]
 
+# Which published record of ``record_set`` each list shows, and a factory for an unpublished one.
+LIST_PAGE_ROWS = {
+    "registry:home": ("report", DamageReportFactory), "registry:map": ("site", HeritageSiteFactory),
+    "registry:pledge-tracker": ("pledge", RestorationPledgeFactory), "registry:site-list": ("site", HeritageSiteFactory),
+    "registry:artefact-list": ("artefact", ArtefactFactory), "registry:event-list": ("event", DamageEventFactory),
+    "registry:report-list": ("report", DamageReportFactory), "registry:pledge-list": ("pledge", RestorationPledgeFactory),
+    "registry:source-list": ("source", SourceFactory), "registry:actor-list": ("actor", ActorFactory),
+    "registry:intervention-list": ("intervention", InterventionFactory),
+}
+
 
 @pytest.mark.parametrize("url_name", LIST_PAGES)
 def test_list_pages_show_published_records(client, record_set, url_name):
+    shown, factory = LIST_PAGE_ROWS[url_name]
+    hidden = factory(**{"title" if "title" in factory._meta.declarations else "name": "Unpublished zinnia",
+                        "lifecycle": Lifecycle.DRAFT})
     response = client.get(reverse(url_name))
     assert response.status_code == 200
     assert response["Content-Language"] == "en"
+    html = response.content.decode()
+    assert str(getattr(record_set[shown], "name", None) or record_set[shown].title) in html
+    assert hidden.slug not in html and "Unpublished zinnia" not in html
 
 
 @pytest.mark.parametrize(("url_name", "key"), DETAIL_PAGES)
@@ -100,7 +116,8 @@ def test_unpublished_record_is_not_found(client, record_set, url_name, key, life
 
 def test_unpublished_records_stay_off_lists(client, record_set):
     draft = HeritageSiteFactory(name="Draft citadel", lifecycle=Lifecycle.DRAFT)
-    assert draft.name not in client.get(reverse("registry:site-list")).content.decode()
+    html = client.get(reverse("registry:site-list")).content.decode()
+    assert draft.name not in html and record_set["site"].name in html
     whole_world = {"bbox": "-180,-90,180,90", "zoom": "18"}
     assert draft.name not in client.get(reverse("registry:map-data"), whole_world).content.decode()
 
@@ -239,8 +256,11 @@ def test_csv_export_honours_filters(client, palmyra):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [row["name"] for row in rows] == ["Palmyra"]
     assert rows[0]["url"].endswith("/sites/palmyra/")
+    slight = DamageReportFactory(severity="slight", sites=[palmyra])
+    DamageReportFactory(severity="severe", sites=[palmyra])
     reports = client.get(reverse("registry:report-export", kwargs={"format": "csv"}), {"severity": "slight"})
-    assert list(csv.DictReader(io.StringIO(b"".join(reports.streaming_content).decode()))) == []
+    rows = list(csv.DictReader(io.StringIO(b"".join(reports.streaming_content).decode())))
+    assert [row["slug"] for row in rows] == [slight.slug]
 
 
 def test_geojson_export_of_sites_and_reports(client, record_set):
@@ -490,6 +510,8 @@ def test_drafts_do_not_leak_through_published_records(client, record_set):
     CitationFactory(source=draft_source, damage_report=record_set["report"], quote="secret words")
     html = client.get(record_set["site"].get_absolute_url()).content.decode()
     assert "Unverified blog" not in html and "secret words" not in html
+    # The published report and its published evidence are still there.
+    assert record_set["report"].title in html and "dynamited its ancient temples" in html
 
 
 def test_arabic_by_accept_language(client, palmyra):

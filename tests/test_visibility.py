@@ -7,7 +7,6 @@ import json
 import pytest
 from django.urls import reverse
 
-from registry.api.changes import FEED_TYPES
 from registry.models import Attribution, Citation, Lifecycle, PledgeStatusChange
 from registry.selectors import visibility as v
 from tests import factories as f
@@ -31,7 +30,12 @@ def test_only_published_records_are_public(lifecycle, partner_a, partner_b):
     own = f.ActorFactory(lifecycle=lifecycle, submitted_by=partner_a.institution)
     published = f.ActorFactory()
     a, b = v.partner_reader(partner_a.institution), v.partner_reader(partner_b.institution)
-    assert [v.may_see(hidden, r) for r in (v.PUBLIC, a, b, v.CURATOR)] == [False, False, False, True]
+    assert [v.may_see(hidden, r) for r in (v.PUBLIC, a, b, v.CURATOR)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
     assert [v.may_see(own, r) for r in (v.PUBLIC, a, b, v.CURATOR)] == [False, True, False, True]
     assert all(v.may_see(published, r) for r in (v.PUBLIC, a, b, v.CURATOR))
     assert not v.may_see(None, v.CURATOR)
@@ -61,20 +65,30 @@ def test_withdrawing_a_record_withdraws_its_citations(target, lifecycle):
 def test_attribution_needs_its_event_and_its_actor(partner_a):
     shown = f.AttributionFactory()
     hidden_actor = f.AttributionFactory(actor=f.ActorFactory(lifecycle=Lifecycle.DRAFT))
-    hidden_event = f.AttributionFactory(damage_event=f.DamageEventFactory(lifecycle=Lifecycle.ARCHIVED))
-    own_actor = f.AttributionFactory(actor=f.ActorFactory(lifecycle=Lifecycle.IN_REVIEW,
-                                                          submitted_by=partner_a.institution))
+    hidden_event = f.AttributionFactory(
+        damage_event=f.DamageEventFactory(lifecycle=Lifecycle.ARCHIVED)
+    )
+    own_actor = f.AttributionFactory(
+        actor=f.ActorFactory(lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution)
+    )
     cited = f.CitationFactory(damage_report=None, attribution=hidden_actor)
     a = v.partner_reader(partner_a.institution)
     assert set(v.visible(Attribution.objects.all())) == {shown}
     assert set(v.visible(Attribution.objects.all(), a)) == {shown, own_actor}
-    assert [v.may_see(x) for x in (shown, hidden_actor, hidden_event, own_actor)] == [True, False, False, False]
+    assert [v.may_see(x) for x in (shown, hidden_actor, hidden_event, own_actor)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
     assert v.may_see(own_actor, a) and not v.may_see(cited)
     assert not v.visible(Citation.objects.filter(pk=cited.pk)).exists()
 
 
 def test_status_change_needs_its_pledge():
-    change = f.PledgeStatusChangeFactory(pledge=f.RestorationPledgeFactory(lifecycle=Lifecycle.RETRACTED))
+    change = f.PledgeStatusChangeFactory(
+        pledge=f.RestorationPledgeFactory(lifecycle=Lifecycle.RETRACTED)
+    )
     kept = f.PledgeStatusChangeFactory()
     assert list(v.visible(PledgeStatusChange.objects.all())) == [kept]
     assert not v.may_see(change) and v.may_see(kept)
@@ -83,15 +97,22 @@ def test_status_change_needs_its_pledge():
 def test_the_row_rule_and_the_queryset_rule_agree(partner_a, partner_b):
     for lifecycle in [*WITHDRAWN, Lifecycle.PUBLISHED]:
         for owner in (None, partner_a.institution, partner_b.institution):
-            f.CitationFactory(lifecycle=lifecycle, submitted_by=owner,
-                              source=f.SourceFactory(lifecycle=lifecycle, submitted_by=owner))
-            f.AttributionFactory(lifecycle=Lifecycle.PUBLISHED,
-                                 actor=f.ActorFactory(lifecycle=lifecycle, submitted_by=owner))
+            f.CitationFactory(
+                lifecycle=lifecycle,
+                submitted_by=owner,
+                source=f.SourceFactory(lifecycle=lifecycle, submitted_by=owner),
+            )
+            f.AttributionFactory(
+                lifecycle=Lifecycle.PUBLISHED,
+                actor=f.ActorFactory(lifecycle=lifecycle, submitted_by=owner),
+            )
     for model in (Citation, Attribution):
         rows = list(model.objects.select_related(*[n for n, _o in v.DEPENDENCIES[model]]))
         for reader in readers(partner_a.institution).values():
             expected = {row.pk for row in rows if v.may_see(row, reader)}
-            assert set(v.visible(model.objects.all(), reader).values_list("pk", flat=True)) == expected
+            assert (
+                set(v.visible(model.objects.all(), reader).values_list("pk", flat=True)) == expected
+            )
             assert 0 < len(expected) <= len(rows)
 
 
@@ -109,50 +130,82 @@ def test_changes_rule_keeps_withdrawn_records_that_were_public_only():
 
 
 def _texts(*responses) -> str:
-    return "".join(r.content.decode() if not r.streaming else b"".join(r.streaming_content).decode()
-                   for r in responses)
+    return "".join(
+        r.content.decode() if not r.streaming else b"".join(r.streaming_content).decode()
+        for r in responses
+    )
 
 
 def test_an_attribution_of_a_draft_actor_or_event_is_named_nowhere(api, client, curator):
-    actor = f.ActorFactory(lifecycle=Lifecycle.DRAFT, name="Brigade Zephyrine", slug="brigade-zephyrine")
-    event = f.DamageEventFactory(title="Quarry Blast Oriel", slug="quarry-blast-oriel", lifecycle=Lifecycle.DRAFT)
+    actor = f.ActorFactory(
+        lifecycle=Lifecycle.DRAFT, name="Brigade Zephyrine", slug="brigade-zephyrine"
+    )
+    event = f.DamageEventFactory(
+        title="Quarry Blast Oriel", slug="quarry-blast-oriel", lifecycle=Lifecycle.DRAFT
+    )
     public_event = f.DamageEventFactory()
     on_public = f.AttributionFactory(damage_event=public_event, actor=actor, slug="attr-brigade")
     on_draft = f.AttributionFactory(damage_event=event, actor=f.ActorFactory(), slug="attr-oriel")
     source = f.SourceFactory()
     for attribution in (on_public, on_draft):
-        f.CitationFactory(source=source, damage_report=None, attribution=attribution, quote="Tessellated claim")
+        f.CitationFactory(
+            source=source, damage_report=None, attribution=attribution, quote="Tessellated claim"
+        )
     shown = _texts(
-        api.get(f"/api/v1/damage-events/{public_event.slug}/"), api.get("/api/v1/damage-events/?format=csv"),
-        api.get(f"/api/v1/damage-events/{public_event.slug}/?format=jsonld"), api.get("/api/v1/changes/"),
-        api.get("/api/v1/citations/"), client.get(source.get_absolute_url()),
-        client.get(public_event.get_absolute_url()), client.get(reverse("registry:event-export", args=["csv"])),
+        api.get(f"/api/v1/damage-events/{public_event.slug}/"),
+        api.get("/api/v1/damage-events/?format=csv"),
+        api.get(f"/api/v1/damage-events/{public_event.slug}/?format=jsonld"),
+        api.get("/api/v1/changes/"),
+        api.get("/api/v1/citations/"),
+        client.get(source.get_absolute_url()),
+        client.get(public_event.get_absolute_url()),
+        client.get(reverse("registry:event-export", args=["csv"])),
     )
-    for secret in ("brigade-zephyrine", "Brigade Zephyrine", "quarry-blast-oriel", "Quarry Blast Oriel",
-                   "Tessellated claim", "attr-brigade", "attr-oriel"):
+    for secret in (
+        "brigade-zephyrine",
+        "Brigade Zephyrine",
+        "quarry-blast-oriel",
+        "Quarry Blast Oriel",
+        "Tessellated claim",
+        "attr-brigade",
+        "attr-oriel",
+    ):
         assert secret not in shown
-    seen = _texts(curator.get(f"/api/v1/damage-events/{public_event.slug}/"), curator.get("/api/v1/changes/"))
+    seen = _texts(
+        curator.get(f"/api/v1/damage-events/{public_event.slug}/"), curator.get("/api/v1/changes/")
+    )
     assert "brigade-zephyrine" in seen and "quarry-blast-oriel" in seen
 
 
 @pytest.mark.parametrize("lifecycle", [Lifecycle.DRAFT, Lifecycle.RETRACTED, Lifecycle.ARCHIVED])
-def test_citations_of_withdrawn_targets_leave_the_citations_list(api, curator, partner_b, lifecycle):
+def test_citations_of_withdrawn_targets_leave_the_citations_list(
+    api, curator, partner_b, lifecycle
+):
     report = f.DamageReportFactory(slug="report-marjoram", title="Report Marjoram")
     f.CitationFactory(damage_report=report, quote="Saffron quote", slug="citation-saffron")
     kept = f.CitationFactory(quote="Kept quote")
     type(report).objects.filter(pk=report.pk).update(lifecycle=lifecycle)
     for reader in (api, partner_b.client):
         body = reader.get("/api/v1/citations/").content.decode()
-        assert "report-marjoram" not in body and "Saffron quote" not in body and "citation-saffron" not in body
+        assert (
+            "report-marjoram" not in body
+            and "Saffron quote" not in body
+            and "citation-saffron" not in body
+        )
         assert kept.slug in body
         assert reader.get("/api/v1/citations/citation-saffron/").status_code == 404
     assert "Saffron quote" in curator.get("/api/v1/citations/").content.decode()
 
 
 def test_a_partner_sees_its_own_related_records_and_not_another_partners(partner_a, partner_b):
-    own = f.ActorFactory(lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution, slug="own-speaker")
+    own = f.ActorFactory(
+        lifecycle=Lifecycle.IN_REVIEW, submitted_by=partner_a.institution, slug="own-speaker"
+    )
     citation = f.CitationFactory(speaker=own)
-    assert partner_a.client.get(f"/api/v1/citations/{citation.slug}/").json()["speaker"] == "own-speaker"
+    assert (
+        partner_a.client.get(f"/api/v1/citations/{citation.slug}/").json()["speaker"]
+        == "own-speaker"
+    )
     assert partner_b.client.get(f"/api/v1/citations/{citation.slug}/").json()["speaker"] is None
 
 
@@ -165,12 +218,21 @@ def test_the_feed_names_no_unpublished_source(client):
 
 def test_a_partner_may_not_judge_a_claim_confirmed_or_corroborated(partner_a, curator):
     site, source = f.HeritageSiteFactory(slug="claim-site"), f.SourceFactory(slug="claim-source")
-    payload = {"title": "Claimed", "source": source.slug, "sites": [site.slug], "occurred": "2015",
-               "severity": "severe", "citations": [{"source": source.slug, "quote": "badly"}]}
+    payload = {
+        "title": "Claimed",
+        "source": source.slug,
+        "sites": [site.slug],
+        "occurred": "2015",
+        "severity": "severe",
+        "citations": [{"source": source.slug, "quote": "badly"}],
+    }
 
     def post(client, **extra):
-        return client.post("/api/v1/damage-reports/", data=json.dumps(payload | extra),
-                           content_type="application/json")
+        return client.post(
+            "/api/v1/damage-reports/",
+            data=json.dumps(payload | extra),
+            content_type="application/json",
+        )
 
     for status in ("confirmed", "corroborated"):
         response = post(partner_a.client, claim_status=status)
@@ -180,7 +242,10 @@ def test_a_partner_may_not_judge_a_claim_confirmed_or_corroborated(partner_a, cu
     created = post(partner_a.client, claim_status="disputed")
     assert created.status_code == 201 and created.json()["claim_status"] == "disputed"
     body = created.json()
-    patch = partner_a.client.patch(f"/api/v1/damage-reports/{body['slug']}/", format="json",
-                                   data={"version": body["version"], "claim_status": "confirmed"})
+    patch = partner_a.client.patch(
+        f"/api/v1/damage-reports/{body['slug']}/",
+        format="json",
+        data={"version": body["version"], "claim_status": "confirmed"},
+    )
     assert patch.status_code == 400 and "claim_status" in patch.json()["errors"]
     assert post(curator, claim_status="confirmed").json()["claim_status"] == "confirmed"

@@ -67,10 +67,11 @@ class RecordQuerySet(models.QuerySet):
         return self.filter(lifecycle=Lifecycle.DRAFT)
 
     def visible_to_partner(self, partner):
-        """Published records, plus the partner's own submissions in any state."""
-        if partner is None:
-            return self.published()
-        return self.filter(Q(lifecycle=Lifecycle.PUBLISHED) | Q(submitted_by=partner))
+        """Published records, plus the partner's own submissions in any state
+        (the rule of ``registry.selectors.visibility``, which also weighs what a record rests on)."""
+        from registry.selectors import visibility  # the selectors read these models
+
+        return visibility.visible(self, visibility.partner_reader(partner))
 
     def withdrawn(self):
         """Records a mirror must remove or flag: retracted or archived."""

@@ -38,6 +38,7 @@ from registry.models import (
     QuantityPrecision,
     Severity,
 )
+from registry.selectors.visibility import may_see
 
 APPROXIMATE_MARGIN = 0.25  # "about 20" covers 15 to 25
 UNKNOWN_SLUG = "unknown"
@@ -160,7 +161,7 @@ def _causes_differ(a, b) -> bool:
 
 
 def _actor_name(actor) -> str:
-    return actor.name if actor.lifecycle == Lifecycle.PUBLISHED else _("an unnamed actor")
+    return actor.name if may_see(actor) else _("an unnamed actor")
 
 
 def _date_text(report: DamageReport) -> str:
@@ -391,7 +392,7 @@ def event_accounts(
     groups: dict[int, list[DamageReport]] = {}
     for report in reports:
         event = report.damage_event
-        if event is not None and event.lifecycle == Lifecycle.PUBLISHED:
+        if may_see(event):
             groups.setdefault(event.pk, []).append(report)
     groups = {pk: group for pk, group in groups.items() if len(group) > 1}
     decisions = decisions or decide([report for group in groups.values() for report in group])

@@ -43,14 +43,14 @@ DEPENDENCIES: dict[type, tuple[tuple[str, bool], ...]] = {
 }
 
 
-def _own_standing(reader: Reader, prefix: str = "") -> Q:
+def _own_standing(reader: Reader, prefix: str) -> Q:
     rule = Q(**{f"{prefix}lifecycle": Lifecycle.PUBLISHED})
     if reader.partner_id is not None:
         rule |= Q(**{f"{prefix}submitted_by": reader.partner_id})
     return rule
 
 
-def _known_to_mirrors(reader: Reader, prefix: str = "") -> Q:
+def _known_to_mirrors(reader: Reader, prefix: str) -> Q:
     # Withdrawn after it was public: its slug is known already, and mirrors must hear of it.
     withdrawn = Q(**{f"{prefix}lifecycle__in": [Lifecycle.RETRACTED, Lifecycle.ARCHIVED],
                      f"{prefix}published_at__isnull": False})
