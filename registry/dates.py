@@ -140,3 +140,25 @@ class EDTFModelMixin:
     def clean(self) -> None:
         super().clean()
         self.set_edtf_bounds()
+
+
+def parse_moment(text: str):
+    """An aware UTC date-time from ISO 8601 text, or None for text that is not one.
+
+    Naive times are taken as UTC. A UTC offset of a day or more, or one that
+    moves the moment outside years 1–9999, makes no date-time either.
+    """
+    from datetime import timezone as dt_timezone
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        moment = parse_datetime(text.strip())
+        if moment is None:
+            return None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, dt_timezone.utc)
+        return moment.astimezone(dt_timezone.utc)
+    except (ValueError, OverflowError):
+        return None

@@ -417,6 +417,14 @@ def test_page_size_must_be_a_positive_whole_number(api, value):
     assert response.status_code == 400 and "page_size" in response.json()["errors"]
 
 
-def test_page_size_above_the_maximum_is_capped(api):
+@pytest.mark.parametrize("size", ["201", "100000", "0", "-1", "ten", "1.5"])
+def test_page_size_out_of_range_is_refused(api, size):
     f.ActorFactory.create_batch(3)
-    assert len(results(api.get("/api/v1/actors/?page_size=100000"))) == 3
+    response = api.get(f"/api/v1/actors/?page_size={size}")
+    assert response.status_code == 400
+    assert response.json()["errors"]["page_size"] == ["A whole number from 1 to 200."]
+
+
+def test_page_size_at_the_maximum_is_served(api):
+    f.ActorFactory.create_batch(201)
+    assert len(results(api.get("/api/v1/actors/?page_size=200"))) == 200

@@ -20,7 +20,7 @@ from registry.models.sources import CITATION_TARGETS
 
 from .access import is_curator
 from .fields import (
-    DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
+    AllowedChoiceField, DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
     StrictURLField, TermField,
 )
 
@@ -48,6 +48,7 @@ STRICT_FIELD_MAPPING = {
 
 class StrictModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = STRICT_FIELD_MAPPING
+    serializer_choice_field = AllowedChoiceField
 
 
 class RecordURLField(serializers.HyperlinkedIdentityField):
@@ -189,7 +190,7 @@ class CitationInputSerializer(StrictModelSerializer):
 
 
 class CitationTargetSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=CITATION_TARGETS)
+    type = AllowedChoiceField(choices=CITATION_TARGETS)
     slug = StrictSlugField()
 
 
@@ -358,7 +359,7 @@ class TermSerializer(StrictModelSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=["draft", "in_review", "published", "retracted", "archived"])
+    to = AllowedChoiceField(choices=["draft", "in_review", "published", "retracted", "archived"])
     reason = StrictCharField(required=False, allow_blank=True, max_length=300)
     version = serializers.IntegerField(min_value=1, required=False,
                                        help_text="The version you reviewed; a stale one is refused with 409.")
