@@ -45,7 +45,7 @@ enabled = false
 enabled = false
 
 [checks.positive_data_acceptance]
-expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
+expected-statuses = ["2xx", "400", "404", "409"]
 """
 
 

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from registry.api.urls import router
 from registry.management.commands.verify_restore import table_columns, table_digest
 from tests import factories as f
-from tests.api_fixtures import fresh_throttles  # noqa: F401
+from tests.api_fixtures import api, fresh_throttles  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,7 @@ def test_hostile_input_gets_clear_errors_and_changes_nothing(prefix, viewset, re
     assert corpus.sent > 100
 
 
-def test_the_changes_feed_refuses_bad_moments_and_cursors(api_client=None):
+def test_the_changes_feed_refuses_bad_moments_and_cursors(db):
     client = APIClient()
     for value in TIMESTAMPS + ["a\x00b", "x" * 8000]:
         response = client.get(f"/api/v1/changes/?since={quote(value)}")
@@ -171,3 +171,71 @@ def test_the_changes_feed_refuses_bad_moments_and_cursors(api_client=None):
         response = client.get(f"/api/v1/changes/?cursor={cursor}")
         assert response.status_code == 400, (cursor, response.content[:200])
     assert client.get("/api/v1/changes/?since=2016-03-27T00:00:00%2B03:00").status_code == 200
+
+
+# The rules of clear errors, one by one
+
+
+def test_a_bad_choice_lists_the_allowed_values(registry_data, curator):
+    report = curator.post("/api/v1/damage-reports/", {"severity": "catastrophic"}, format="json")
+    assert report.status_code == 400
+    assert report.json()["errors"]["severity"] == [
+        "“catastrophic” is not one of the allowed values: intact, slight, moderate, severe, destroyed, unknown."]
+    listing = curator.get("/api/v1/damage-reports/?severity=catastrophic")
+    assert listing.status_code == 400
+    assert "intact, slight, moderate, severe, destroyed, unknown" in listing.json()["errors"]["severity"][0]
+    countries = curator.get("/api/v1/sites/?country=XX").json()["errors"]["country"][0]
+    assert "“XX” is not one of the allowed values: one of" in countries and "codes such as" in countries
+    transition = curator.post("/api/v1/sites/palmyra-museum/transition/", {"to": "gone", "version": 1},
+                              format="json")
+    assert transition.status_code == 400
+    assert "draft, in_review, published, retracted, archived" in transition.json()["errors"]["to"][0]
+
+
+@pytest.mark.parametrize("collection, body, field, message", [
+    ("pledges", {"amount": "100", "currency": ""}, "currency", "An amount needs a currency."),
+    ("damage-reports", {"quantity_precision": "exact", "quantity": None}, "quantity",
+     "An exact quantity needs a number."),
+    ("sites", {"latitude": "34.5", "longitude": None}, "longitude", "Give both latitude and longitude, or neither."),
+])
+def test_two_field_rules_are_reported_on_a_field(registry_data, curator, collection, body, field, message):
+    record = curator.get(f"/api/v1/{collection}/").json()["results"][0]
+    response = curator.patch(record["url"], {**body, "version": record["version"]}, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert "non_field_errors" not in errors
+    assert message in errors[field]
+
+
+def test_format_in_the_query_wins_over_accept(registry_data, api):
+    response = api.get("/api/v1/sites/?format=csv", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert api.get("/api/v1/sites/?format=geojson", HTTP_ACCEPT="application/json").json()["type"] == \
+        "FeatureCollection"
+    assert api.get("/api/v1/sites/?format=nonsense", HTTP_ACCEPT="application/json").status_code == 404
+    assert api.get("/api/v1/sites/", HTTP_ACCEPT="text/csv")["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize("content_type", WRONG_TYPES)
+def test_a_body_that_is_not_json_is_a_415(registry_data, curator, content_type):
+    response = curator.post("/api/v1/sources/", data=b'{"title": "x"}', content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["detail"].startswith("Unsupported media type")
+
+
+def test_deep_nesting_is_a_400_that_says_so(registry_data, curator):
+    body = b'{"title": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = curator.post("/api/v1/sources/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested" in response.json()["detail"]
+
+
+def test_a_nul_character_is_a_400_naming_where_it_is(registry_data, curator, api):
+    response = curator.post("/api/v1/damage-reports/", {"citations": [{"quote": "a\x00b"}]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"citations[0].quote": ["Null characters are not allowed."]}
+    response = api.get("/api/v1/damage-reports/?source=a%00b")
+    assert response.status_code == 400 and response.json()["errors"] == {
+        "source": ["The source contains a null character."]}
+    assert api.get("/api/v1/sites/a%00b/").status_code == 400
+    assert api.get("/sites/a%00b/").status_code == 400
