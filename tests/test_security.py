@@ -254,3 +254,12 @@ def test_the_client_address_behind_proxies(rf, settings, forwarded, count, expec
     settings.REGISTRY_PROXY_COUNT = count
     request = rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_the_authorization_header_wins_over_x_api_key(curator_user, partner_a):
+    reply = Client().get("/api/v1/sites/", HTTP_AUTHORIZATION=basic("curator-ana", PASSWORD),
+                         HTTP_X_API_KEY="not-a-key")
+    assert reply.status_code == 200
+    reply = Client().get("/api/v1/sites/", HTTP_AUTHORIZATION=f"Api-Key {partner_a.key}", HTTP_X_API_KEY="nope")
+    assert reply.status_code == 200
+    assert Client().get("/api/v1/sites/", HTTP_X_API_KEY="nope").status_code == 401
