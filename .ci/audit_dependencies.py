@@ -27,9 +27,19 @@ def run_pip_audit(source: str) -> tuple[dict | None, str]:
     """The JSON report of one advisory source, or None and why there is none."""
     try:
         result = subprocess.run(
-            [str(PIP_AUDIT), "--skip-editable", "--format", "json", "--progress-spinner", "off",
-             "--vulnerability-service", source],
-            capture_output=True, text=True, timeout=600,
+            [
+                str(PIP_AUDIT),
+                "--skip-editable",
+                "--format",
+                "json",
+                "--progress-spinner",
+                "off",
+                "--vulnerability-service",
+                source,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return None, f"pip-audit did not run: {error}"
@@ -50,16 +60,23 @@ def judge(report: dict, source: str) -> int | None:
     for dep in vulnerable:
         for vuln in dep["vulns"]:
             fixes = ", ".join(vuln.get("fix_versions") or []) or "no fixed release yet"
-            print(f"VULNERABLE {dep['name']} {dep.get('version', '')}: {vuln.get('id')} (fixed in {fixes})")
+            print(
+                f"VULNERABLE {dep['name']} {dep.get('version', '')}: {vuln.get('id')} "
+                f"(fixed in {fixes})"
+            )
     skipped = len(dependencies) - len(audited)
-    print(f"pip-audit ({source}): {len(audited)} packages checked, {skipped} skipped, "
-          f"{len(vulnerable)} with known vulnerabilities")
+    print(
+        f"pip-audit ({source}): {len(audited)} packages checked, {skipped} skipped, "
+        f"{len(vulnerable)} with known vulnerabilities"
+    )
     return 1 if vulnerable else 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report", type=Path, help="A saved pip-audit JSON report to judge instead.")
+    parser.add_argument(
+        "--report", type=Path, help="A saved pip-audit JSON report to judge instead."
+    )
     args = parser.parse_args()
     reports = [(json.loads(args.report.read_text()), "report", "")] if args.report else []
     reasons = []

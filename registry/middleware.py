@@ -24,7 +24,8 @@ class PrivateCacheMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated) or any(
-                request.META.get(name) for name in self.CREDENTIAL_HEADERS):
+            request.META.get(name) for name in self.CREDENTIAL_HEADERS
+        ):
             patch_cache_control(response, private=True)
         return response
 

@@ -23,12 +23,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def run(command: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
-    return run([sys.executable, "manage.py", *args], env | {"DATABASE_URL": database_url, "DEBUG": "1"})
+    return run(
+        [sys.executable, "manage.py", *args], env | {"DATABASE_URL": database_url, "DEBUG": "1"}
+    )
 
 
 def ok(result: subprocess.CompletedProcess) -> str:
@@ -62,11 +66,15 @@ def test_sqlite_online_backup_restores_and_verifies(tmp_path):
     assert_verified(live, f"sqlite:///{restored}")
 
     with sqlite3.connect(restored) as connection:
-        connection.execute("UPDATE registry_heritagesite SET name = name || '.' "
-                           "WHERE id = (SELECT min(id) FROM registry_heritagesite)")
+        connection.execute(
+            "UPDATE registry_heritagesite SET name = name || '.' "
+            "WHERE id = (SELECT min(id) FROM registry_heritagesite)"
+        )
     assert_differs(live, f"sqlite:///{restored}", "registry_heritagesite", "same")
     with sqlite3.connect(restored) as connection:
-        connection.execute("DELETE FROM registry_sitename WHERE id = (SELECT max(id) FROM registry_sitename)")
+        connection.execute(
+            "DELETE FROM registry_sitename WHERE id = (SELECT max(id) FROM registry_sitename)"
+        )
     assert_differs(live, f"sqlite:///{restored}", "registry_sitename", "")
 
 
@@ -91,13 +99,21 @@ def postgres_databases():
     config = dj_database_url.parse(configured)
     tag = secrets.token_hex(4)
     names = [f"heritage_backup_{tag}", f"heritage_restore_{tag}"]
-    admin = dict(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"],
-                 password=config["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    admin = dict(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with psycopg.connect(**admin) as connection:
         for name in names:
             connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield [urllib.parse.urlsplit(configured)._replace(path=f"/{name}").geturl() for name in names]
+        yield [
+            urllib.parse.urlsplit(configured)._replace(path=f"/{name}").geturl() for name in names
+        ]
     finally:
         with psycopg.connect(**admin) as connection:
             for name in names:
@@ -105,19 +121,52 @@ def postgres_databases():
 
 
 def test_postgres_dump_restores_into_an_empty_database_and_verifies(tmp_path, postgres_databases):
-    assert shutil.which("pg_dump") and shutil.which("pg_restore"), "PostgreSQL client tools are needed"
+    assert shutil.which("pg_dump") and shutil.which("pg_restore"), (
+        "PostgreSQL client tools are needed"
+    )
     live, restored = postgres_databases
     seeded(live)
     dump = tmp_path / "registry.dump"
     ok(run(["pg_dump", "--format=custom", f"--file={dump}", f"--dbname={live}"]))
     # Exactly the documented restore, into a database that has no tables yet.
-    ok(run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={restored}", str(dump)]))
+    ok(
+        run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                f"--dbname={restored}",
+                str(dump),
+            ]
+        )
+    )
     assert_verified(live, restored)
     # Restoring again over the restored copy (the usual case) works as well.
-    ok(run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={restored}", str(dump)]))
+    ok(
+        run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                f"--dbname={restored}",
+                str(dump),
+            ]
+        )
+    )
     assert_verified(live, restored)
 
-    ok(run(["psql", "--quiet", f"--dbname={restored}", "-c",
-            "UPDATE registry_damagereport SET title = title || '.' "
-            "WHERE id = (SELECT min(id) FROM registry_damagereport)"]))
+    ok(
+        run(
+            [
+                "psql",
+                "--quiet",
+                f"--dbname={restored}",
+                "-c",
+                "UPDATE registry_damagereport SET title = title || '.' "
+                "WHERE id = (SELECT min(id) FROM registry_damagereport)",
+            ]
+        )
+    )
     assert_differs(live, restored, "registry_damagereport", "same")

@@ -18,7 +18,12 @@ from tests.factories import DamageReportFactory, HeritageSiteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+]
 PASSWORD = "a long curator passphrase"
 
 
@@ -26,8 +31,9 @@ PASSWORD = "a long curator passphrase"
 def browser_page(chromium_path, live_server, monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_vocabularies", verbosity=0)
-    site = HeritageSiteFactory(name="Palmyra", slug="palmyra", latitude=Decimal("34.5515"),
-                               longitude=Decimal("38.2683"))
+    site = HeritageSiteFactory(
+        name="Palmyra", slug="palmyra", latitude=Decimal("34.5515"), longitude=Decimal("38.2683")
+    )
     DamageReportFactory(sites=[site])
     user = User.objects.create_user("csp-curator", password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get_or_create(name="curator")[0])
@@ -38,11 +44,23 @@ def browser_page(chromium_path, live_server, monkeypatch, settings):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
         tab = context.new_page()
-        tab.route("**/*", lambda route: route.abort() if not route.request.url.startswith(live_server.url)
-                  else route.continue_())
+        tab.route(
+            "**/*",
+            lambda route: (
+                route.abort()
+                if not route.request.url.startswith(live_server.url)
+                else route.continue_()
+            ),
+        )
         tab.blocked = []
-        tab.on("console", lambda message: tab.blocked.append(f"{tab.url}: {message.text}")
-               if "Content Security Policy" in message.text else None)
+        tab.on(
+            "console",
+            lambda message: (
+                tab.blocked.append(f"{tab.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         yield tab, site
         browser.close()
 
@@ -71,5 +89,7 @@ def test_public_pages_admin_and_docs_work_under_the_policy(browser_page):
     page.wait_for_selector("#damagereport_form")
 
     page.goto("/api/docs/")
-    page.wait_for_selector(".swagger-ui .info .title")  # Swagger UI started from its own script file
+    page.wait_for_selector(
+        ".swagger-ui .info .title"
+    )  # Swagger UI started from its own script file
     assert page.blocked == []

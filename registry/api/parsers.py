@@ -33,8 +33,13 @@ def _check_text(text: str, path: list) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate such as "\ud800": no text at all
-        raise ValidationError({_where(path): [_("The text contains an unpaired surrogate "
-                                                "(not a Unicode character).")]}) from None
+        raise ValidationError(
+            {
+                _where(path): [
+                    _("The text contains an unpaired surrogate (not a Unicode character).")
+                ]
+            }
+        ) from None
 
 
 def check_body(data) -> None:
@@ -43,7 +48,9 @@ def check_body(data) -> None:
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ParseError(_("The JSON body is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH})
+            raise ParseError(
+                _("The JSON body is nested more than %(depth)d levels deep.") % {"depth": MAX_DEPTH}
+            )
         if isinstance(value, str):
             _check_text(value, path)
         elif isinstance(value, dict):
@@ -60,7 +67,9 @@ class StrictJSONParser(JSONParser):
         try:
             text = stream.read().decode(encoding) if stream is not None else ""
         except UnicodeDecodeError as error:
-            raise ParseError(_("The body is not valid %(encoding)s text.") % {"encoding": encoding}) from error
+            raise ParseError(
+                _("The body is not valid %(encoding)s text.") % {"encoding": encoding}
+            ) from error
         if not text.strip():
             return {}
         try:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("destination", help="File to write; must not exist yet.")
-        parser.add_argument("--database", default="default", help="Database alias (default: default).")
+        parser.add_argument(
+            "--database", default="default", help="Database alias (default: default)."
+        )
 
     def handle(self, *args, destination: str, database: str, **options):
         connection = connections[database]
@@ -41,4 +43,6 @@ class Command(BaseCommand):
             source.close()
         if check != "ok":
             raise CommandError(f"The copy failed SQLite's integrity check: {check}")
-        self.stdout.write(self.style.SUCCESS(f"Backed up to {target} ({target.stat().st_size} bytes)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Backed up to {target} ({target.stat().st_size} bytes).")
+        )

@@ -33,7 +33,9 @@ def open_database(alias: str, url: str | None) -> str:
 def table_columns(alias: str, table: str) -> list[str]:
     connection = connections[alias]
     with connection.cursor() as cursor:
-        return sorted(column.name for column in connection.introspection.get_table_description(cursor, table))
+        return sorted(
+            column.name for column in connection.introspection.get_table_description(cursor, table)
+        )
 
 
 def _value(value) -> str:
@@ -53,7 +55,10 @@ def table_digest(alias: str, table: str, columns: list[str]) -> tuple[int, str]:
     with connection.cursor() as cursor:
         primary = connection.introspection.get_primary_key_columns(cursor, table) or columns
         order = ", ".join(quote(name) for name in primary)
-        cursor.execute(f"SELECT {', '.join(quote(name) for name in columns)} FROM {quote(table)} ORDER BY {order}")
+        cursor.execute(
+            f"SELECT {', '.join(quote(name) for name in columns)} "
+            f"FROM {quote(table)} ORDER BY {order}"
+        )
         digest, count = hashlib.sha256(), 0
         while rows := cursor.fetchmany(BATCH):
             for row in rows:
@@ -67,10 +72,17 @@ class Command(BaseCommand):
     help = "Compare row counts and per-table checksums of the database with a restored copy."
 
     def add_arguments(self, parser):
-        parser.add_argument("--source", help="Database URL of the original (default: the configured database).")
+        parser.add_argument(
+            "--source", help="Database URL of the original (default: the configured database)."
+        )
         parser.add_argument("--target", required=True, help="Database URL of the restored copy.")
-        parser.add_argument("--exclude", action="append", default=[], metavar="TABLE",
-                            help="A table to leave out (repeatable), e.g. django_session on a live site.")
+        parser.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="TABLE",
+            help="A table to leave out (repeatable), e.g. django_session on a live site.",
+        )
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
@@ -81,8 +93,14 @@ class Command(BaseCommand):
         excluded = set(options["exclude"])
         source_tables = sorted(set(connections[source].introspection.table_names()) - excluded)
         target_tables = set(connections[target].introspection.table_names()) - excluded
-        problems = [f"{table}: missing from the target" for table in source_tables if table not in target_tables]
-        problems += [f"{table}: not in the source" for table in sorted(target_tables - set(source_tables))]
+        problems = [
+            f"{table}: missing from the target"
+            for table in source_tables
+            if table not in target_tables
+        ]
+        problems += [
+            f"{table}: not in the source" for table in sorted(target_tables - set(source_tables))
+        ]
         total = 0
         for table in source_tables:
             if table not in target_tables:
@@ -95,8 +113,12 @@ class Command(BaseCommand):
             self.stderr.write(f"DIFFERS {problem}")
         if problems:
             raise CommandError(f"The restore differs from the source in {len(problems)} table(s).")
-        self.stdout.write(self.style.SUCCESS(f"Restore verified: {len(source_tables)} tables, {total} rows, "
-                                             "row counts and checksums identical."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Restore verified: {len(source_tables)} tables, {total} rows, "
+                "row counts and checksums identical."
+            )
+        )
 
     def compare(self, table: str, source: str, target: str) -> tuple[str | None, int]:
         columns = table_columns(source, table)
