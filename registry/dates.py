@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 from edtf.parser.parser_classes import Level1Interval, UnspecifiedIntervalSection
+from datetime import UTC
 
 EDTF_EXAMPLES = "2015, 2015-08~, 2016-03-27?, 2015/.., 2015-08-27/2015-09-02, -0099/-0001"
 
@@ -140,3 +141,24 @@ class EDTFModelMixin:
     def clean(self) -> None:
         super().clean()
         self.set_edtf_bounds()
+
+
+def parse_moment(text: str):
+    """An aware UTC date-time from ISO 8601 text, or None for text that is not one.
+
+    Naive times are taken as UTC. A UTC offset of a day or more, or one that
+    moves the moment outside years 1–9999, makes no date-time either.
+    """
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        moment = parse_datetime(text.strip())
+        if moment is None:
+            return None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None

@@ -15,7 +15,7 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from registry.dates import day_key_from_text
+from registry.dates import day_key_from_text, parse_moment
 from registry.models import (
     Actor, Artefact, Certainty, Citation, ClaimStatus, DamageEvent, DamageReport, Extent, HeritageSite,
     Intervention, PledgeStatus, RestorationPledge, Severity, Source, Term,
@@ -33,6 +33,25 @@ class EDTFDayField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         return day_key_from_text(value, upper=self.upper) if value else None
+
+
+class MomentField(forms.CharField):
+    """An ISO 8601 date-time; one that no database can hold is a form error, not a crash."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        moment = parse_moment(value.replace(" ", "+"))
+        if moment is None:
+            raise forms.ValidationError(_("Give an ISO 8601 date-time with a UTC offset under a day, "
+                                          "e.g. 2016-03-27T00:00:00Z."), code="invalid")
+        return moment
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentFilter(filters.Filter):
+    field_class = MomentField
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -95,7 +114,7 @@ class RecordFilterSet(filters.FilterSet):
     reader = visibility.PUBLIC
 
     q = filters.CharFilter(method="search", label=_("Search"))
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = MomentFilter(
         field_name="updated_at", lookup_expr="gt", label=_("Changed after (ISO 8601 date-time)"),
     )
 

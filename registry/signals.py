@@ -26,7 +26,11 @@ def client_ip(request) -> str | None:
     meta = getattr(request, "META", {})
     count = settings.REGISTRY_PROXY_COUNT
     if count:
-        forwarded = [entry.strip() for entry in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+        forwarded = [
+            entry.strip()
+            for entry in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if entry.strip()
+        ]
         if len(forwarded) >= count:
             return forwarded[-count]
     return meta.get("REMOTE_ADDR")
@@ -38,11 +42,19 @@ def client_address(request) -> str:
 
 @receiver(user_logged_in, dispatch_uid="registry-login-succeeded")
 def log_login(sender, request, user, **kwargs):
-    logger.info("login succeeded: user=%r address=%s path=%s", user.get_username(), client_address(request),
-                getattr(request, "path", "-"))
+    logger.info(
+        "login succeeded: user=%r address=%s path=%s",
+        user.get_username(),
+        client_address(request),
+        getattr(request, "path", "-"),
+    )
 
 
 @receiver(user_login_failed, dispatch_uid="registry-login-failed")
 def log_login_failure(sender, credentials, request=None, **kwargs):
-    logger.warning("login failed: user=%r address=%s path=%s", credentials.get("username", ""),
-                   client_address(request), getattr(request, "path", "-"))
+    logger.warning(
+        "login failed: user=%r address=%s path=%s",
+        credentials.get("username", ""),
+        client_address(request),
+        getattr(request, "path", "-"),
+    )

@@ -34,18 +34,31 @@ partner = services.partner_create(name="Museum of the North", user=None)
 print("KEY", services.api_key_create(institution=partner, label="production test")[1])
 """
 
+
 # What docs/deploy.md tells a deployer to set, with the test's own values.
 def production_env(tmp: Path, port: int) -> dict:
-    env = {name: value for name, value in os.environ.items()
-           if name not in {"DEBUG", "HERITAGE_TESTING", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DEBUG", "HERITAGE_TESTING", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    }
     return env | {
-        "SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "CSRF_TRUSTED_ORIGINS": "https://127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp / 'registry.sqlite3'}", "STATIC_ROOT": str(tmp / "static"),
-        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto", "SECURE_SSL_REDIRECT": "1",
-        "SECURE_HSTS_SECONDS": "31536000", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1",
-        "ADMINS": "Operations <ops@example.org>", "REGISTRY_BASE_URI": "https://127.0.0.1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": "",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CSRF_TRUSTED_ORIGINS": "https://127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp / 'registry.sqlite3'}",
+        "STATIC_ROOT": str(tmp / "static"),
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "SECURE_SSL_REDIRECT": "1",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+        "SECURE_HSTS_PRELOAD": "1",
+        "ADMINS": "Operations <ops@example.org>",
+        "REGISTRY_BASE_URI": "https://127.0.0.1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_ACCESS_LOG": "",
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -63,10 +76,14 @@ class Production:
     key: str
     check_output: str
 
-    def get(self, path: str, headers: dict | None = None, method: str = "GET", body: bytes | None = None) -> Reply:
+    def get(
+        self, path: str, headers: dict | None = None, method: str = "GET", body: bytes | None = None
+    ) -> Reply:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.request(method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})})
+            connection.request(
+                method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})}
+            )
             response = connection.getresponse()
             return Reply(response.status, response.headers, response.read())
         finally:
@@ -78,16 +95,33 @@ def production(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("production")
     port = free_port()
     env = production_env(tmp, port)
-    check = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                           cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300)
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    keys = [line.split()[1] for line in manage(env, "shell", "-c", SETUP).splitlines() if line.startswith("KEY ")]
+    keys = [
+        line.split()[1]
+        for line in manage(env, "shell", "-c", SETUP).splitlines()
+        if line.startswith("KEY ")
+    ]
     log_path = tmp / "gunicorn.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([str(GUNICORN), "--config", "python:heritage.gunicorn_conf"], cwd=BASE_DIR,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = Production(port, keys[0], check.stdout + check.stderr + f"\nexit status {check.returncode}")
+        process = subprocess.Popen(
+            [str(GUNICORN), "--config", "python:heritage.gunicorn_conf"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Production(
+        port, keys[0], check.stdout + check.stderr + f"\nexit status {check.returncode}"
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -96,7 +130,9 @@ def production(tmp_path_factory):
                 server.get("/api/v1/", HTTPS)
                 break
             except OSError:
-                assert time.monotonic() < deadline, f"gunicorn did not answer within 60 s:\n{log_path.read_text()}"
+                assert time.monotonic() < deadline, (
+                    f"gunicorn did not answer within 60 s:\n{log_path.read_text()}"
+                )
                 time.sleep(0.3)
         yield server
     finally:
@@ -124,12 +160,19 @@ def test_https_pages_carry_hsts_csp_and_permissions_policy(production):
         reply = production.get(path, HTTPS)
         assert reply.status in (200, 404), (path, reply.status)
         headers = reply.headers
-        assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload", path
+        assert (
+            headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+        ), path
         csp = headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "style-src 'self'" in csp, path
         assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, path
-        assert "camera=()" in headers["Permissions-Policy"] and "geolocation=()" in headers["Permissions-Policy"]
-        assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+        assert (
+            "camera=()" in headers["Permissions-Policy"]
+            and "geolocation=()" in headers["Permissions-Policy"]
+        )
+        assert (
+            headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+        )
         assert headers["Referrer-Policy"] == "same-origin"
 
 
@@ -150,7 +193,9 @@ def test_cookies_are_secure_and_http_only(production):
 
 
 def test_responses_for_a_partner_are_private(production):
-    partner = production.get("/api/v1/sites/", HTTPS | {"Authorization": f"Api-Key {production.key}"})
+    partner = production.get(
+        "/api/v1/sites/", HTTPS | {"Authorization": f"Api-Key {production.key}"}
+    )
     assert partner.status == 200
     assert "private" in partner.headers["Cache-Control"]
     public = production.get("/api/v1/sites/", HTTPS)
@@ -160,7 +205,10 @@ def test_responses_for_a_partner_are_private(production):
 def test_static_files_are_served_hashed_and_compressed(production):
     html = production.get("/", HTTPS).body.decode()
     stylesheet = html.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
-    assert stylesheet.startswith("/static/registry/registry.") and stylesheet != "/static/registry/registry.css"
+    assert (
+        stylesheet.startswith("/static/registry/registry.")
+        and stylesheet != "/static/registry/registry.css"
+    )
     reply = production.get(stylesheet, HTTPS | {"Accept-Encoding": "gzip"})
     assert reply.status == 200 and reply.headers["Content-Encoding"] == "gzip"
     assert "max-age=315360000" in reply.headers["Cache-Control"]

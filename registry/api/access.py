@@ -108,6 +108,8 @@ class APIKeyAuthentication(BaseAuthentication):
             if not value:
                 raise AuthenticationFailed(_("The Api-Key header carries no key."))
             return value
+        if header:
+            return None  # Authorization wins; X-API-Key is for clients that cannot set it
         value = request.META.get("HTTP_X_API_KEY", "").strip()
         return value or None
 

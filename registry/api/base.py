@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django_filters.filters import BooleanFilter
+from django_filters.filters import BooleanFilter, ChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -61,6 +61,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         if self.NOT_FILTERS.issuperset(request.query_params):
             return queryset
         return super().filter_queryset(request, queryset, view)
+    LISTED_CHOICES = 30  # longer lists (countries) are described, not spelt out
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -74,7 +75,25 @@ class StrictFilterBackend(DjangoFilterBackend):
             }
             if errors:
                 raise ValidationError(errors)
+            if not filterset.is_valid():
+                raise ValidationError(self.describe_errors(filterset, request))
         return filterset
+
+    def describe_errors(self, filterset, request) -> dict[str, list[str]]:
+        """The form's errors, with the values a choice filter allows."""
+        described = {}
+        for name, errors in filterset.form.errors.as_data().items():
+            definition = filterset.filters.get(name)
+            messages = [str(message) for error in errors for message in error.messages]
+            if isinstance(definition, ChoiceFilter) and any(error.code == "invalid_choice" for error in errors):
+                keys = [str(key) for key, _label in definition.field.choices if key != ""]
+                allowed = ", ".join(keys) if len(keys) <= self.LISTED_CHOICES else \
+                    _("one of %(count)d codes such as %(examples)s") % {"count": len(keys),
+                                                                       "examples": ", ".join(keys[:3])}
+                messages = [_("“%(value)s” is not one of the allowed values: %(allowed)s.")
+                            % {"value": request.query_params.get(name), "allowed": allowed}]
+            described[name] = messages
+        return described
 
 
 class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):

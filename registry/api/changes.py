@@ -10,13 +10,12 @@ kind of record, whatever the size of the registry.
 from __future__ import annotations
 
 import base64
+import binascii
 import heapq
 import json
 from datetime import datetime
 
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -28,6 +27,7 @@ from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from registry.dates import parse_moment
 from registry.models import (
     Actor, Artefact, Attribution, Citation, DamageEvent, DamageReport, HeritageSite, Intervention,
     Lifecycle, MediaItem, MediaPair, PledgeStatusChange, RestorationPledge, Source,
@@ -81,11 +81,11 @@ def _encode(position: tuple[str, str, int]) -> str:
 def _decode(cursor: str) -> tuple[datetime, str, int]:
     try:
         moment, kind, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        parsed = parse_datetime(moment)
-        if parsed is None or kind not in FEED_TYPES:
+        parsed = parse_moment(moment)
+        if parsed is None or kind not in FEED_TYPES or not 0 <= int(pk) < 2**62:
             raise ValueError
         return parsed, kind, int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError, binascii.Error):
         raise ValidationError({"cursor": [_("Invalid cursor; follow the next link as given.")]}) from None
 
 
@@ -149,11 +149,10 @@ class ChangesView(JSONErrorsMixin, APIView):
         since = request.query_params.get("since")
         if not since:
             return None
-        moment = parse_datetime(since.replace(" ", "+"))
+        moment = parse_moment(since.replace(" ", "+"))
         if moment is None:
-            raise ValidationError({"since": [_("Give an ISO 8601 date-time, e.g. 2016-03-27T00:00:00Z.")]})
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, timezone.utc)
+            raise ValidationError({"since": [_("Give an ISO 8601 date-time with a UTC offset under a day, "
+                                               "e.g. 2016-03-27T00:00:00Z.")]})
         # Everything changed strictly after ``since``: the last kind sorts after no real row.
         return moment, max(FEED_TYPES), 2**62
 

@@ -14,8 +14,11 @@ a sentence for a person.  A 409 adds ``current_version``.
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
+from django.apps import apps
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import CheckConstraint
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -63,12 +66,52 @@ def flatten_errors(value, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(value)]}
 
 
+def _condition_fields(condition) -> list[str]:
+    """The field names a constraint's condition refers to, in order (``F()`` targets left out)."""
+    names: list[str] = []
+    for child in getattr(condition, "children", []):
+        if isinstance(child, tuple):
+            names.append(child[0].split(LOOKUP_SEP)[0])
+        else:
+            names.extend(_condition_fields(child))
+    return names
+
+
+def constraint_fields() -> dict[str, str]:
+    """Each check constraint's message → the field it is reported on.
+
+    A rule about two fields ("an amount needs a currency", "both latitude and
+    longitude or neither") is reported on the last field its condition names:
+    the one to fill in or correct. Read in the active language.
+    """
+    fields = {}
+    for model in apps.get_app_config("registry").get_models():
+        for constraint in model._meta.constraints:
+            names = [name for name in _condition_fields(getattr(constraint, "condition", None)) if name != "pk"]
+            if isinstance(constraint, CheckConstraint) and names:
+                fields[str(constraint.violation_error_message)] = names[-1]
+    return fields
+
+
+def _on_fields(exc: DjangoValidationError) -> DjangoValidationError:
+    """Move model rules that were raised for the whole record onto the field they concern."""
+    if not hasattr(exc, "error_dict") or NON_FIELD_ERRORS not in exc.error_dict:
+        return exc
+    fields = constraint_fields()
+    moved: dict[str, list] = {}
+    for name, errors in exc.error_dict.items():
+        for error in errors:
+            target = fields.get(error.message % (error.params or {}), name) if name == NON_FIELD_ERRORS else name
+            moved.setdefault(target, []).append(error)
+    return DjangoValidationError(moved)
+
+
 def _translate(exc):
     """Errors raised below DRF, turned into the API exception they stand for."""
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, DjangoValidationError):
-        return exceptions.ValidationError(detail=as_serializer_error(exc))
+        return exceptions.ValidationError(detail=as_serializer_error(_on_fields(exc)))
     if isinstance(exc, StaleVersionError):
         return Conflict(str(exc), current_version=exc.current)
     return exc

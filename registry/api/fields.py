@@ -132,3 +132,17 @@ class StrictURLField(StrictCharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(URLValidator(message=serializers.URLField.default_error_messages["invalid"]))
+
+
+class AllowedChoiceField(serializers.ChoiceField):
+    """A choice whose error lists the values allowed, so a client can correct itself."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            allowed = ", ".join(str(key) for key in self.choices)
+            raise serializers.ValidationError(
+                _("“%(value)s” is not one of the allowed values: %(allowed)s.") % {"value": data, "allowed": allowed},
+                code="invalid_choice",
+            ) from None

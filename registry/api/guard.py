@@ -36,8 +36,10 @@ def refuse_if_blocked(request) -> None:
     """Raise 429 when the caller's address has used up its failed attempts."""
     failures = cache.get(_cache_key(request), 0)
     if failures >= settings.API_AUTH_FAILURE_LIMIT:
-        raise Throttled(wait=settings.API_AUTH_FAILURE_WINDOW,
-                        detail=_("Too many failed authentication attempts from this address."))
+        raise Throttled(
+            wait=settings.API_AUTH_FAILURE_WINDOW,
+            detail=_("Too many failed authentication attempts from this address."),
+        )
 
 
 def record_failure(request, what: str) -> None:
@@ -48,8 +50,13 @@ def record_failure(request, what: str) -> None:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=settings.API_AUTH_FAILURE_WINDOW)
         count = 1
-    logger.warning("API authentication failed: %s address=%s path=%s failures=%d", what,
-                   _address(request), request.path, count)
+    logger.warning(
+        "API authentication failed: %s address=%s path=%s failures=%d",
+        what,
+        _address(request),
+        request.path,
+        count,
+    )
 
 
 def is_clean(value: str, limit: int = 256) -> bool:

@@ -39,7 +39,7 @@ class RecordCursorPagination(CursorPagination):
 
     def get_page_size(self, request):
         value = request.query_params.get(self.page_size_query_param, "")
-        if value and (not value.isdigit() or int(value) < 1):
+        if value and (not value.isdigit() or not 1 <= int(value) <= self.max_page_size):
             raise ValidationError({self.page_size_query_param: [
                 _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
         return super().get_page_size(request)

@@ -24,7 +24,7 @@ from .verdicts import (
     ConditionFieldMixin, ConditionListSerializer, VerdictFieldsMixin, VerdictListSerializer,
 )
 from .fields import (
-    DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
+    AllowedChoiceField, DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
     StrictURLField, TermField,
 )
 
@@ -55,6 +55,7 @@ STRICT_FIELD_MAPPING = {
 
 class StrictModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = STRICT_FIELD_MAPPING
+    serializer_choice_field = AllowedChoiceField
 
 
 class RecordURLField(serializers.HyperlinkedIdentityField):
@@ -199,7 +200,7 @@ class CitationInputSerializer(StrictModelSerializer):
 
 
 class CitationTargetSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=CITATION_TARGETS)
+    type = AllowedChoiceField(choices=CITATION_TARGETS)
     slug = StrictSlugField()
 
 

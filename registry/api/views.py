@@ -192,7 +192,7 @@ class TermFilter(filters.FilterSet):
     vocabulary = filters.ChoiceFilter(choices=Term.Vocabulary.choices)
     is_active = filters.BooleanFilter()
     q = filters.CharFilter(field_name="label", lookup_expr="icontains", label="Search")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_since = registry_filters.MomentFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Term
