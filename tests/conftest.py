@@ -52,6 +52,12 @@ def _empty_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _imports_dir(settings, tmp_path_factory):
+    """Uploaded import files go to a temporary folder, never into the checkout."""
+    settings.IMPORTS_DIR = tmp_path_factory.mktemp("imports")
+
+
+@pytest.fixture(autouse=True)
 def vocabularies_present(request):
     """The rows the migrations make (vocabulary terms, the curator group), back if gone.
 
