@@ -18,6 +18,7 @@ from registry.models import (
     Actor, Artefact, Certainty, Citation, ClaimStatus, DamageEvent, DamageReport, Extent, HeritageSite,
     Intervention, PledgeStatus, RestorationPledge, Severity, Source, Term,
 )
+from registry.models.base import about_site
 
 
 class EDTFDayField(forms.CharField):
@@ -106,7 +107,7 @@ class DamageFilterMixin(filters.FilterSet):
     date_to = EDTFDateFilter(bound="occurred", upper=True, label=_("Damaged until"))
 
     def for_site(self, queryset, name, value):
-        return queryset.filter(Q(sites__slug=value) | Q(sites__parent__slug=value)).distinct() if value else queryset
+        return about_site(queryset, value) if value else queryset
 
     def by_cause(self, queryset, name, value):
         return queryset.filter(Q(cause_category__slug=value) | Q(cause_type__slug=value)) if value else queryset
@@ -160,7 +161,7 @@ class RestorationPledgeFilter(RecordFilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)) if value else queryset
 
     def for_site(self, queryset, name, value):
-        return queryset.filter(Q(sites__slug=value) | Q(sites__parent__slug=value)).distinct() if value else queryset
+        return about_site(queryset, value) if value else queryset
 
 
 class SourceFilter(RecordFilterSet):

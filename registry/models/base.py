@@ -82,6 +82,22 @@ class RecordQuerySet(models.QuerySet):
 RecordManager = models.Manager.from_queryset(RecordQuerySet)
 
 
+def about_site(queryset: models.QuerySet, site, relation: str = "sites") -> models.QuerySet:
+    """Rows of ``queryset`` linked to ``site`` (a site or its slug) or to one of its parts.
+
+    A union of two lookups in the link table's site index: an OR across the join
+    (``sites=X OR sites__parent=X``) cannot use an index and reads the whole
+    link table, a million rows at a million reports.
+    """
+    field = queryset.model._meta.get_field(relation)
+    through = field.remote_field.through
+    own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+    key = "__slug" if isinstance(site, str) else ""
+    direct = through.objects.filter(**{f"{other}{key}": site}).values(f"{own}_id")
+    parts = through.objects.filter(**{f"{other}__parent{key}": site}).values(f"{own}_id")
+    return queryset.filter(pk__in=direct.union(parts))
+
+
 class Record(EDTFModelMixin, models.Model):
     """Abstract base of every editable record.
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Record, RecordQuerySet, lifecycle_index
+from .base import Record, RecordQuerySet, about_site, lifecycle_index
 from .places import Artefact, HeritageSite
 from .vocabulary import Term
 
@@ -30,7 +30,7 @@ OPEN_PLEDGE_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.IN_PROGRESS, PledgeSt
 
 class RestorationPledgeQuerySet(RecordQuerySet):
     def for_site(self, site):
-        return self.filter(Q(sites=site) | Q(sites__parent=site)).distinct()
+        return about_site(self, site)
 
     def open(self):
         return self.filter(status__in=OPEN_PLEDGE_STATUSES)
