@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
+from registry.models import DamageReport, Lifecycle
+from registry.models.base import Quantified
+
 CHUNK_SIZE = 1000
+LINES_PER_CHUNK = 200
 
 
 class _Echo:
@@ -117,8 +123,13 @@ def _csv_lines(layout: str, rows: Iterable, url: Callable) -> Iterator[str]:
     header, row_of = LAYOUTS[layout]
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
+    lines = []
     for record in rows:
-        yield writer.writerow(row_of(record, url))
+        lines.append(writer.writerow(row_of(record, url)))
+        if len(lines) == LINES_PER_CHUNK:  # fewer, larger writes to the socket
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
 
 
 def _geometry(sites) -> dict | None:
@@ -149,11 +160,71 @@ def _geojson_chunks(layout: str, rows: Iterable, url: Callable) -> Iterator[str]
     yield "]}\n"
 
 
-def stream_export(layout: str, export_format: str, queryset: QuerySet, *, request) -> StreamingHttpResponse:
-    def url(record) -> str:
-        return request.build_absolute_uri(record.get_absolute_url())
+class _Linked:
+    """A related record as a download row needs it: slug and whether it is public."""
 
-    rows = queryset.iterator(chunk_size=CHUNK_SIZE)
+    __slots__ = ("slug", "is_public", "label")
+
+    def __init__(self, slug, lifecycle=Lifecycle.PUBLISHED, label=""):
+        self.slug, self.is_public, self.label = slug, lifecycle == Lifecycle.PUBLISHED, label
+
+
+class _SiteSlugs(list):
+    def all(self):
+        return self
+
+
+class _ReportRow:
+    """A report's columns read with ``values_list``: no model instances per row.
+
+    A million rows built as models, with their source, event, terms and sites,
+    stream at a few thousand a second; plain tuples go several times faster.
+    """
+
+    COLUMNS = ("pk", "slug", "title", "occurred", "severity", "extent", "claim_status", "certainty",
+               "quantity", "quantity_precision", "quantity_phrase", "cause_category__label",
+               "cause_type__label", "source__slug", "source__lifecycle", "damage_event__slug",
+               "damage_event__lifecycle")
+
+    quantity_display = Quantified.quantity_display
+
+    def __init__(self, values: tuple, sites: list[str]):
+        (self.pk, self.slug, self.title, self.occurred, self.severity, self.extent, self.claim_status,
+         self.certainty, self.quantity, self.quantity_precision, self.quantity_phrase, category, cause,
+         source, source_state, event, event_state) = values
+        self.cause_category = _Linked("", label=category) if category is not None else None
+        self.cause_type = _Linked("", label=cause) if cause is not None else None
+        self.source = _Linked(source, source_state) if source is not None else None
+        self.damage_event = _Linked(event, event_state) if event is not None else None
+        self.sites = _SiteSlugs(_Linked(slug) for slug in sites)
+
+
+def _report_rows(queryset: QuerySet) -> Iterator[_ReportRow]:
+    rows = queryset.prefetch_related(None).values_list(*_ReportRow.COLUMNS).iterator(chunk_size=CHUNK_SIZE)
+    links = DamageReport.sites.through.objects
+    while chunk := list(islice(rows, CHUNK_SIZE)):
+        sites = defaultdict(list)
+        published = links.filter(damagereport_id__in=[values[0] for values in chunk],
+                                 heritagesite__lifecycle=Lifecycle.PUBLISHED)
+        for report, slug in published.order_by("heritagesite__name", "heritagesite_id").values_list(
+                "damagereport_id", "heritagesite__slug"):
+            sites[report].append(slug)
+        yield from (_ReportRow(values, sites[values[0]]) for values in chunk)
+
+
+def _url_maker(request, model) -> Callable:
+    """Detail URLs differ only by slug, and slugs need no escaping: one reverse() per download."""
+    marker = "export-slug-marker"
+    prefix, _marker, suffix = request.build_absolute_uri(model(slug=marker).get_absolute_url()).partition(marker)
+    return lambda record: f"{prefix}{record.slug}{suffix}"
+
+
+def stream_export(layout: str, export_format: str, queryset: QuerySet, *, request) -> StreamingHttpResponse:
+    url = _url_maker(request, queryset.model)
+    if layout == "reports" and export_format == "csv":  # GeoJSON needs the sites' coordinates
+        rows = _report_rows(queryset)
+    else:
+        rows = queryset.iterator(chunk_size=CHUNK_SIZE)
     if export_format == "csv":
         response = StreamingHttpResponse(_csv_lines(layout, rows, url), content_type="text/csv; charset=utf-8")
     else:
