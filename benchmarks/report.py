@@ -32,9 +32,12 @@ load average before and after.
 - both serve the same fields and first page (newest change first, 50 reports) as
   `/api/v1/damage-reports/?page_size=50`. They live in `benchmarks/`, not in the product.
 
-Query counts are per request, from a request made in the benchmark process.
-Anonymous responses are not cached during these runs (`PAGE_CACHE_SECONDS=0`), so
-every request does its full work.
+Query counts are per request, from a request made in the benchmark process after
+one warm-up request. Whole anonymous responses are not cached during these runs
+(`PAGE_CACHE_SECONDS=0`), so every page is rendered and every API page queried on
+every request; the API's serialized records are kept in Redis
+(`REPRESENTATION_CACHE=1`, the default with `REDIS_URL`), as in production. Runs
+labelled *no representation cache* serialize every record on every request.
 """
 
 

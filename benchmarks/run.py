@@ -36,6 +36,10 @@ SERVER_ENV = {
     "API_ANON_RATE": "100000/second",
     "API_USER_RATE": "100000/second",
     "LOG_LEVEL": "WARNING",
+    # Whole answers are not cached, so that every request does its work; serialized
+    # records are (the API's read path), in Redis as in production.
+    "PAGE_CACHE_SECONDS": "0",
+    "REPRESENTATION_CACHE": "1",
 }
 POST_BODY = json.dumps({
     "title": "Benchmark submission %d-%d-%d", "source": "bench-source-1", "sites": ["bench-site-5"],
@@ -159,11 +163,18 @@ def main() -> None:
     parser.add_argument("--label", help="name of this run in docs/performance.md (default: the data size)")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--only", help="comma-separated candidate names to run")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="REDIS_URL of the server")
+    parser.add_argument("--no-representation-cache", action="store_true",
+                        help="serialize every record on every request")
     args = parser.parse_args()
 
+    SERVER_ENV["REDIS_URL"] = args.redis
+    if args.no_representation_cache:
+        SERVER_ENV["REPRESENTATION_CACHE"] = "0"
     setup_django()
     data = dataset()
-    label = args.label or f"{data['vendor']}, {data['reports']:,} reports"
+    label = args.label or f"{data['vendor']}, {data['reports']:,} reports" + (
+        ", no representation cache" if args.no_representation_cache else "")
     plan = candidates(data["report"], data["busiest_site"])
     if args.only:
         wanted = {name.strip() for name in args.only.split(",")}

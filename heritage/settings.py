@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "heritage.db_routers.PrimaryPinMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -135,6 +136,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# Read replicas, comma-separated URLs: reads go to them, writes and the reads of
+# whoever has just written to the primary (heritage/db_routers.py).
+for _number, _url in enumerate(filter(None, (
+        url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")))):
+    DATABASES[f"replica_{_number}"] = dj_database_url.parse(
+        _url, conn_max_age=get_int_from_env("CONN_MAX_AGE", 60), conn_health_checks=True,
+    )
+    DATABASES[f"replica_{_number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["heritage.db_routers.PrimaryReplicaRouter"]
+REPLICA_PIN_SECONDS = get_int_from_env("REPLICA_PIN_SECONDS", 15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
