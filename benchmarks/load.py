@@ -108,6 +108,28 @@ def worker_rss_mib(master: subprocess.Popen) -> list[float]:
     return sizes
 
 
+def _cpu_ticks(pid: str) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_idle(master: subprocess.Popen, *, quiet: float = 0.5, limit: float = 300) -> None:
+    """Wait until no worker has used CPU for ``quiet`` seconds.
+
+    wrk stops at the end of its run without waiting for the requests it has
+    sent; a slow one still running would delay the next candidate's first.
+    """
+    deadline = time.monotonic() + limit
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    before = [_cpu_ticks(pid) for pid in children]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = [_cpu_ticks(pid) for pid in children]
+        if now == before:
+            return
+        before = now
+
+
 def wrk(url: str, *, seconds: float, connections: int = 2, script: str = SUMMARY_LUA,
         env: dict[str, str] | None = None) -> dict:
     """Load ``url`` with wrk; p50/p95 in ms, requests per second, failures."""
@@ -115,8 +137,8 @@ def wrk(url: str, *, seconds: float, connections: int = 2, script: str = SUMMARY
         lua.write(script if script is SUMMARY_LUA else script + SUMMARY_LUA)
         lua.flush()
         output = subprocess.run(
-            ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "120s",
-             "-s", lua.name, url],
+            ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+             "--timeout", "300s", "-s", lua.name, url],
             capture_output=True, text=True, check=True, env={**os.environ, **(env or {})},
         ).stdout
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))

@@ -140,6 +140,7 @@ def measure(base: str, master, plan: list[tuple[str, str]], *, rounds: int, seco
     for number in range(rounds):
         for name, path in plan:
             samples[name].append(load.wrk(base + path, seconds=seconds))
+            load.wait_idle(master)
             peak_rss = max([peak_rss, *load.worker_rss_mib(master)])
         print(f"  round {number + 1}/{rounds} done (load average {load.load_average()})", flush=True)
     rows = {}
