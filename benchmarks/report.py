@@ -32,6 +32,8 @@ load average before and after.
 - both serve the same fields and first page (newest change first, 50 reports) as
   `/api/v1/damage-reports/?page_size=50`. They live in `benchmarks/`, not in the product.
 
+A candidate of which no request finished within a wrk run is timed instead by two
+requests sent one after the other (then *req/s* is one over their mean time).
 Query counts are per request, from a request made in the benchmark process after
 one warm-up request. Whole anonymous responses are not cached during these runs
 (`PAGE_CACHE_SECONDS=0`), so every page is rendered and every API page queried on
