@@ -41,12 +41,19 @@ SERVER_ENV = {
     "PAGE_CACHE_SECONDS": "0",
     "REPRESENTATION_CACHE": "1",
 }
-POST_BODY = json.dumps({
-    "title": "Benchmark submission %d-%d-%d", "source": "bench-source-1", "sites": ["bench-site-5"],
-    "occurred": "2015-08~", "severity": "severe",
-    "citations": [{"source": "bench-source-1", "quote": "was damaged"},
-                  {"source": "bench-source-2", "quote": "reported destroyed"}],
-})
+POST_BODY = json.dumps(
+    {
+        "title": "Benchmark submission %d-%d-%d",
+        "source": "bench-source-1",
+        "sites": ["bench-site-5"],
+        "occurred": "2015-08~",
+        "severity": "severe",
+        "citations": [
+            {"source": "bench-source-1", "quote": "was damaged"},
+            {"source": "bench-source-2", "quote": "reported destroyed"},
+        ],
+    }
+)
 
 
 def candidates(report_slug: str, busiest_site: str) -> list[tuple[str, str]]:
@@ -85,7 +92,9 @@ def dataset() -> dict:
 
     from registry.models import DamageReport, HeritageSite
 
-    busiest = HeritageSite.objects.filter(slug="bench-site-0").first() or HeritageSite.objects.first()
+    busiest = (
+        HeritageSite.objects.filter(slug="bench-site-0").first() or HeritageSite.objects.first()
+    )
     report_row = DamageReport.objects.published().order_by("-updated_at", "-pk").first()
     if busiest is None or report_row is None:
         sys.exit("No published data: run manage.py generate_benchmark_data first.")
@@ -141,8 +150,14 @@ def sequential(url: str, count: int = 2) -> dict:
         with urllib.request.urlopen(url, timeout=600) as response:
             response.read()
         timings.append((time.perf_counter() - started) * 1000)
-    return {"p50": statistics.median(timings), "p95": max(timings), "requests": count,
-            "rps": 1000 / statistics.mean(timings), "bad_status": 0, "errors": 0}
+    return {
+        "p50": statistics.median(timings),
+        "p95": max(timings),
+        "requests": count,
+        "rps": 1000 / statistics.mean(timings),
+        "bad_status": 0,
+        "errors": 0,
+    }
 
 
 def measure(base: str, master, plan: list[tuple[str, str]], *, rounds: int, seconds: float) -> dict:
@@ -156,7 +171,9 @@ def measure(base: str, master, plan: list[tuple[str, str]], *, rounds: int, seco
                 sample = sequential(base + path)
             samples[name].append(sample)
             peak_rss = max([peak_rss, *load.worker_rss_mib(master)])
-        print(f"  round {number + 1}/{rounds} done (load average {load.load_average()})", flush=True)
+        print(
+            f"  round {number + 1}/{rounds} done (load average {load.load_average()})", flush=True
+        )
     rows = {}
     for name, path in plan:
         runs = samples[name]
@@ -173,14 +190,23 @@ def measure(base: str, master, plan: list[tuple[str, str]], *, rounds: int, seco
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4, help="wrk duration per candidate and round")
+    parser.add_argument(
+        "--seconds", type=float, default=4, help="wrk duration per candidate and round"
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--label", help="name of this run in docs/performance.md (default: the data size)")
+    parser.add_argument(
+        "--label", help="name of this run in docs/performance.md (default: the data size)"
+    )
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--only", help="comma-separated candidate names to run")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="REDIS_URL of the server")
-    parser.add_argument("--no-representation-cache", action="store_true",
-                        help="serialize every record on every request")
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/0", help="REDIS_URL of the server"
+    )
+    parser.add_argument(
+        "--no-representation-cache",
+        action="store_true",
+        help="serialize every record on every request",
+    )
     args = parser.parse_args()
 
     SERVER_ENV["REDIS_URL"] = args.redis
@@ -189,7 +215,8 @@ def main() -> None:
     setup_django()
     data = dataset()
     label = args.label or f"{data['vendor']}, {data['reports']:,} reports" + (
-        ", no representation cache" if args.no_representation_cache else "")
+        ", no representation cache" if args.no_representation_cache else ""
+    )
     plan = candidates(data["report"], data["busiest_site"])
     if args.only:
         wanted = {name.strip() for name in args.only.split(",")}
@@ -200,14 +227,31 @@ def main() -> None:
     load_before = load.load_average()
     with load.gunicorn(env) as (base, master):
         result = measure(base, master, plan, rounds=args.rounds, seconds=args.seconds)
-        post = load.wrk(base + "/api/v1/damage-reports/", seconds=max(args.seconds, 5),
-                        script=load.POST_LUA, env=env)
-        exports = [] if args.skip_exports else [
-            download(base + "/reports/export.csv"), download(base + "/sites/export.geojson")]
+        post = load.wrk(
+            base + "/api/v1/damage-reports/",
+            seconds=max(args.seconds, 5),
+            script=load.POST_LUA,
+            env=env,
+        )
+        exports = (
+            []
+            if args.skip_exports
+            else [download(base + "/reports/export.csv"), download(base + "/sites/export.geojson")]
+        )
         result["peak_rss_mib"] = max([result["peak_rss_mib"], *load.worker_rss_mib(master)])
-    result.update(label=label, data=data, machine=load.machine(), load_before=load_before,
-                  load_after=load.load_average(), queries=counts, post=post, exports=exports,
-                  seconds=args.seconds, rounds=args.rounds, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    result.update(
+        label=label,
+        data=data,
+        machine=load.machine(),
+        load_before=load_before,
+        load_after=load.load_average(),
+        queries=counts,
+        post=post,
+        exports=exports,
+        seconds=args.seconds,
+        rounds=args.rounds,
+        date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
     report.save(result)
     print(report.section(result))
 

@@ -66,8 +66,14 @@ class PrimaryPinMiddleware:
         try:
             response = self.get_response(request)
             if _pinned.get() and PIN_COOKIE not in request.COOKIES and replicas():
-                response.set_cookie(PIN_COOKIE, "1", max_age=settings.REPLICA_PIN_SECONDS,
-                                    httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+                response.set_cookie(
+                    PIN_COOKIE,
+                    "1",
+                    max_age=settings.REPLICA_PIN_SECONDS,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=settings.SESSION_COOKIE_SECURE,
+                )
             return response
         finally:
             _pinned.reset(token)

@@ -22,8 +22,12 @@ from django.test.utils import CaptureQueriesContext
 from registry.models import DamageReport
 
 REPORTS = 60_000
-LARGE_TABLES = {"registry_damagereport", "registry_damagereport_sites", "registry_damagereport_effects",
-                "registry_citation"}
+LARGE_TABLES = {
+    "registry_damagereport",
+    "registry_damagereport_sites",
+    "registry_damagereport_effects",
+    "registry_citation",
+}
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
@@ -33,7 +37,13 @@ pytestmark = [
 
 @pytest.fixture
 def generated():
-    call_command("generate_benchmark_data", reports=REPORTS, sites=600, no_progress=True, stdout=io.StringIO())
+    call_command(
+        "generate_benchmark_data",
+        reports=REPORTS,
+        sites=600,
+        no_progress=True,
+        stdout=io.StringIO(),
+    )
 
 
 def sequential_scans(plan: dict) -> list[str]:
@@ -85,8 +95,11 @@ def test_lists_and_site_pages_use_indexes(generated):
         assert scans_of(path) == {}, path
 
 
-@pytest.mark.xfail(strict=True, reason="search matches titles with icontains, which reads every report; "
-                                       "an indexed full-text search makes this pass")
+@pytest.mark.xfail(
+    strict=True,
+    reason="search matches titles with icontains, which reads every report; "
+    "an indexed full-text search makes this pass",
+)
 def test_search_uses_indexes(generated):
     for path in SEARCHES:
         assert scans_of(path) == {}, path

@@ -34,22 +34,30 @@ from registry.models import Source, Term
 from registry import services
 curator = User.objects.create_user({CURATOR[0]!r}, password={CURATOR[1]!r}, is_staff=True)
 curator.groups.add(Group.objects.get_or_create(name="curator")[0])
+kind = Term.objects.get(vocabulary="source_kind", slug="news-article")
 services.record_create(model=Source, fields={{"title": "Wire report", "slug": "wire-report",
-    "kind": Term.objects.get(vocabulary="source_kind", slug="news-article"), "lifecycle": "published"}})
+    "kind": kind, "lifecycle": "published"}})
 """
 LATE_SITE = """
 from registry.models import HeritageSite, Term
 from registry import services
-services.record_create(model=HeritageSite, fields={"name": "Late site", "slug": "late-site", "country": "SY",
-    "kind": Term.objects.get(vocabulary="site_kind", slug="archaeological-site"), "lifecycle": "published"})
+kind = Term.objects.get(vocabulary="site_kind", slug="archaeological-site")
+services.record_create(model=HeritageSite, fields={"name": "Late site", "slug": "late-site",
+    "country": "SY", "kind": kind, "lifecycle": "published"})
 """
 
 
 def admin_sql(statement: str) -> None:
     import psycopg
 
-    with psycopg.connect(host=MAIN["HOST"], port=MAIN["PORT"] or 5432, user=MAIN["USER"],
-                         password=MAIN["PASSWORD"] or None, dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=MAIN["HOST"],
+        port=MAIN["PORT"] or 5432,
+        user=MAIN["USER"],
+        password=MAIN["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(statement)
 
 
@@ -59,8 +67,14 @@ def url_of(name: str) -> str:
 
 
 def manage(env: dict, *args: str) -> str:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def free_port() -> int:
@@ -71,8 +85,12 @@ def free_port() -> int:
 
 def get(url: str, *, headers: dict | None = None, body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={**(headers or {}), "Content-Type": "application/json"},
-                                     method="POST" if data else "GET")
+    request = urllib.request.Request(
+        url,
+        data=data,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+        method="POST" if data else "GET",
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.headers, response.read()
@@ -86,8 +104,15 @@ def server():
         pytest.skip("replicas are tested on PostgreSQL (DATABASE_URL)")
     suffix = secrets.token_hex(4)
     primary, replica = f"replicas_primary_{suffix}", f"replicas_copy_{suffix}"
-    env = {**os.environ, "DEBUG": "0", "HERITAGE_TESTING": "1", "ALLOWED_HOSTS": "127.0.0.1",
-           "DATABASE_URL": url_of(primary), "CONN_MAX_AGE": "0", "API_USER_RATE": "1000/second"}
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "HERITAGE_TESTING": "1",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": url_of(primary),
+        "CONN_MAX_AGE": "0",
+        "API_USER_RATE": "1000/second",
+    }
     env.pop("DATABASE_REPLICA_URLS", None)
     admin_sql(f'CREATE DATABASE "{primary}"')
     server_process = None
@@ -99,8 +124,17 @@ def server():
         env["DATABASE_REPLICA_URLS"] = url_of(replica)
         port = free_port()
         server_process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "heritage.wsgi:application", "--bind",
-             f"127.0.0.1:{port}", "--workers", "1"], cwd=BASE_DIR, env=env)
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "heritage.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
@@ -124,8 +158,11 @@ def test_reads_go_to_the_replica(server):
 
 def test_a_reader_who_just_wrote_reads_from_the_primary(server):
     auth = {"Authorization": "Basic " + base64.b64encode(":".join(CURATOR).encode()).decode()}
-    status, headers, body = get(server + "/api/v1/sources/", headers=auth,
-                                body={"title": "Field mission", "kind": "news-article"})
+    status, headers, body = get(
+        server + "/api/v1/sources/",
+        headers=auth,
+        body={"title": "Field mission", "kind": "news-article"},
+    )
     assert status == 201, body
     created = json.loads(body)  # read back in the same request: from the primary
     assert created["title"] == "Field mission"

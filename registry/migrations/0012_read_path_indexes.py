@@ -17,7 +17,6 @@ LINK_INDEX = "report_sites_site_report_idx"
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("registry", "0004_report_list_indexes"),
     ]
@@ -25,15 +24,21 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="damagereport",
-            index=models.Index(fields=["lifecycle", "-updated_at", "-id"], name="report_life_upd_id_idx"),
+            index=models.Index(
+                fields=["lifecycle", "-updated_at", "-id"], name="report_life_upd_id_idx"
+            ),
         ),
         migrations.AddIndex(
             model_name="damagereport",
-            index=models.Index(fields=["id"], include=("lifecycle", "occurred_lower", "occurred_upper"),
-                               name="report_id_dates_idx"),
+            index=models.Index(
+                fields=["id"],
+                include=("lifecycle", "occurred_lower", "occurred_upper"),
+                name="report_id_dates_idx",
+            ),
         ),
         migrations.RunSQL(
-            f"CREATE INDEX {LINK_INDEX} ON registry_damagereport_sites (heritagesite_id, damagereport_id)",
+            f"CREATE INDEX {LINK_INDEX} ON registry_damagereport_sites "
+            "(heritagesite_id, damagereport_id)",
             f"DROP INDEX {LINK_INDEX}",
         ),
     ]
