@@ -22,7 +22,8 @@ SUMMARY_LUA = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"p50": %f, "p95": %f, "requests": %d, "seconds": %f, "bad_status": %d, "errors": %d}\\n',
+    'RESULT {"p50": %f, "p95": %f, "requests": %d, "seconds": %f, '
+    .. '"bad_status": %d, "errors": %d}\\n',
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
     summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout))
 end
@@ -57,12 +58,23 @@ def free_port() -> int:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
-    return (f"{platform.node()}: {os.cpu_count()} × {cpu}, {memory / 2**20:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return (
+        f"{platform.node()}: {os.cpu_count()} × {cpu}, {memory / 2**20:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def load_average() -> str:
@@ -73,9 +85,20 @@ def load_average() -> str:
 def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: int = 600):
     """The documented server command, on a free port; yields (base URL, master process)."""
     port = free_port()
-    command = [str(GUNICORN), "heritage.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "sync", "--timeout", str(timeout),
-               "--log-level", "warning"]
+    command = [
+        str(GUNICORN),
+        "heritage.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        str(timeout),
+        "--log-level",
+        "warning",
+    ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -108,16 +131,59 @@ def worker_rss_mib(master: subprocess.Popen) -> list[float]:
     return sizes
 
 
-def wrk(url: str, *, seconds: float, connections: int = 2, script: str = SUMMARY_LUA,
-        env: dict[str, str] | None = None) -> dict:
+def _cpu_ticks(pid: str) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_idle(master: subprocess.Popen, *, quiet: float = 0.5, limit: float = 300) -> None:
+    """Wait until no worker has used CPU for ``quiet`` seconds.
+
+    wrk stops at the end of its run without waiting for the requests it has
+    sent; a slow one still running would delay the next candidate's first.
+    """
+    deadline = time.monotonic() + limit
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    before = [_cpu_ticks(pid) for pid in children]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = [_cpu_ticks(pid) for pid in children]
+        if now == before:
+            return
+        before = now
+
+
+def wrk(
+    url: str,
+    *,
+    seconds: float,
+    connections: int = 2,
+    script: str = SUMMARY_LUA,
+    env: dict[str, str] | None = None,
+) -> dict:
     """Load ``url`` with wrk; p50/p95 in ms, requests per second, failures."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(script if script is SUMMARY_LUA else script + SUMMARY_LUA)
         lua.flush()
         output = subprocess.run(
-            ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "120s",
-             "-s", lua.name, url],
-            capture_output=True, text=True, check=True, env={**os.environ, **(env or {})},
+            [
+                "wrk",
+                "-t",
+                str(connections),
+                "-c",
+                str(connections),
+                "-d",
+                f"{max(1, round(seconds))}s",
+                "--timeout",
+                "300s",
+                "-s",
+                lua.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **(env or {})},
         ).stdout
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))

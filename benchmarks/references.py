@@ -38,18 +38,19 @@ def _report_sql(where: str) -> str:
     return f"""
         SELECT r.slug, r.lifecycle, r.version, r.created_at, r.updated_at, r.published_at,
                p.slug AS submitted_by, r.title, e.slug AS damage_event, s.slug AS source,
-               (SELECT {_aggregate('hs.slug')} FROM registry_damagereport_sites rs
+               (SELECT {_aggregate("hs.slug")} FROM registry_damagereport_sites rs
                   JOIN registry_heritagesite hs ON hs.id = rs.heritagesite_id
                  WHERE rs.damagereport_id = r.id AND hs.lifecycle = {published}) AS sites,
-               (SELECT {_aggregate('a.slug')} FROM registry_damagereport_artefacts ra
+               (SELECT {_aggregate("a.slug")} FROM registry_damagereport_artefacts ra
                   JOIN registry_artefact a ON a.id = ra.artefact_id
                  WHERE ra.damagereport_id = r.id AND a.lifecycle = {published}) AS artefacts,
                r.occurred, r.occurred_lower, r.occurred_upper, cc.slug AS cause_category,
                ct.slug AS cause_type,
-               (SELECT {_aggregate('t.slug')} FROM registry_damagereport_effects re
-                  JOIN registry_term t ON t.id = re.term_id WHERE re.damagereport_id = r.id) AS effects,
+               (SELECT {_aggregate("t.slug")} FROM registry_damagereport_effects re
+                  JOIN registry_term t ON t.id = re.term_id
+                 WHERE re.damagereport_id = r.id) AS effects,
                r.severity, r.extent, r.description,
-               (SELECT {_aggregate(f"c.slug || {TAB} || cs.slug || {TAB} || c.quote || {TAB} || c.stance")}
+               (SELECT {_aggregate(f"c.slug||{TAB}||cs.slug||{TAB}||c.quote||{TAB}||c.stance")}
                   FROM registry_citation c JOIN registry_source cs ON cs.id = c.source_id
                  WHERE c.damage_report_id = r.id AND c.lifecycle = {published}) AS citations,
                r.observed, r.observed_lower, r.observed_upper, r.quantity, r.quantity_precision,
@@ -68,12 +69,15 @@ def _rows(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
         for name in ("sites", "artefacts", "effects"):
             row[name] = row[name].split("\n") if row[name] else []
-        row["citations"] = [dict(zip(("slug", "source", "quote", "stance"), text.split("\t")))
-                            for text in (row["citations"] or "").split("\n") if text]
+        row["citations"] = [
+            dict(zip(("slug", "source", "quote", "stance"), text.split("\t"), strict=False))
+            for text in (row["citations"] or "").split("\n")
+            if text
+        ]
         row["url"] = f"/api/v1/damage-reports/{row['slug']}/"
     return rows
 
@@ -104,7 +108,9 @@ class UntunedCitationSerializer(serializers.ModelSerializer):
 
 
 class UntunedReportSerializer(serializers.HyperlinkedModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="untuned-report-detail", lookup_field="slug")
+    url = serializers.HyperlinkedIdentityField(
+        view_name="untuned-report-detail", lookup_field="slug"
+    )
     submitted_by = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     damage_event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -117,12 +123,39 @@ class UntunedReportSerializer(serializers.HyperlinkedModelSerializer):
 
     class Meta:
         model = DamageReport
-        fields = ["url", "slug", "lifecycle", "version", "created_at", "updated_at", "published_at",
-                  "submitted_by", "title", "damage_event", "source", "sites", "artefacts", "occurred",
-                  "occurred_lower", "occurred_upper", "cause_category", "cause_type", "effects",
-                  "severity", "extent", "description", "citations", "observed", "observed_lower",
-                  "observed_upper", "quantity", "quantity_precision", "quantity_phrase", "certainty",
-                  "claim_status"]
+        fields = [
+            "url",
+            "slug",
+            "lifecycle",
+            "version",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "submitted_by",
+            "title",
+            "damage_event",
+            "source",
+            "sites",
+            "artefacts",
+            "occurred",
+            "occurred_lower",
+            "occurred_upper",
+            "cause_category",
+            "cause_type",
+            "effects",
+            "severity",
+            "extent",
+            "description",
+            "citations",
+            "observed",
+            "observed_lower",
+            "observed_upper",
+            "quantity",
+            "quantity_precision",
+            "quantity_phrase",
+            "certainty",
+            "claim_status",
+        ]
 
 
 class UntunedPagination(PageNumberPagination):
@@ -131,7 +164,9 @@ class UntunedPagination(PageNumberPagination):
 
 
 class UntunedReportViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = DamageReport.objects.filter(lifecycle=Lifecycle.PUBLISHED).order_by("-updated_at", "-pk")
+    queryset = DamageReport.objects.filter(lifecycle=Lifecycle.PUBLISHED).order_by(
+        "-updated_at", "-pk"
+    )
     serializer_class = UntunedReportSerializer
     pagination_class = UntunedPagination
     lookup_field = "slug"

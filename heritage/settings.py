@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "heritage.db_routers.PrimaryPinMiddleware",
     "registry.middleware.RejectNullCharactersMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -154,6 +155,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # a transaction takes the write lock when it starts, and a writer waits for it
     # instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+
+# Read replicas, comma-separated URLs: reads go to them, writes and the reads of
+# whoever has just written to the primary (heritage/db_routers.py).
+for _number, _url in enumerate(filter(None, (
+        url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")))):
+    DATABASES[f"replica_{_number}"] = dj_database_url.parse(
+        _url, conn_max_age=get_int_from_env("CONN_MAX_AGE", 60), conn_health_checks=True,
+    )
+    DATABASES[f"replica_{_number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["heritage.db_routers.PrimaryReplicaRouter"]
+REPLICA_PIN_SECONDS = get_int_from_env("REPLICA_PIN_SECONDS", 15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -86,15 +86,23 @@ class AnonymousCacheMiddleware:
         seconds = settings.PAGE_CACHE_SECONDS
         if not seconds or not self._cacheable(request):
             return self.get_response(request)
-        entry_key = key("page", generation(), request.get_full_path(), request.method,
-                        getattr(request, "LANGUAGE_CODE", ""), *(request.META.get(name, "") for name in VARIES_WITH))
+        entry_key = key(
+            "page",
+            generation(),
+            request.get_full_path(),
+            request.method,
+            getattr(request, "LANGUAGE_CODE", ""),
+            *(request.META.get(name, "") for name in VARIES_WITH),
+        )
         entry = cache.get(entry_key)
         if entry is not None:
             return self._rebuild(request, *entry)
         response = self.get_response(request)
         if self._storable(response):
             content = CSRF_INPUT.sub(CSRF_PLACEHOLDER, response.content)
-            headers = [(name, value) for name, value in response.items() if name.lower() != "set-cookie"]
+            headers = [
+                (name, value) for name, value in response.items() if name.lower() != "set-cookie"
+            ]
             cache.set(entry_key, (content, headers), seconds)
         return response
 
@@ -110,7 +118,9 @@ class AnonymousCacheMiddleware:
     @staticmethod
     def _storable(response) -> bool:
         return (
-            response.status_code == 200 and not response.streaming and not response.cookies
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
             and "private" not in response.get("Cache-Control", "")
         )
 

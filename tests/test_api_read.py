@@ -15,7 +15,6 @@ from rest_framework.throttling import SimpleRateThrottle
 from registry import services
 from registry.api import linked_art
 from registry.models import Actor, Lifecycle
-from registry.api.pagination import RecordCursorPagination
 from tests import factories as f
 from tests.api_fixtures import api, curator, fresh_throttles, partner_a, partner_b  # noqa: F401
 

@@ -24,15 +24,17 @@ def caches_on(settings):
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    """Run what the services leave for after the commit (the test's own transaction never commits)."""
+    """Run what the services leave for after the commit (a test's transaction never commits)."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def published_report(title: str) -> DamageReport:
     site, source = f.HeritageSiteFactory(), f.SourceFactory()
     return services.claim_create(
-        model=DamageReport, fields={"title": title, "source": source, "occurred": "2015", "severity": "severe"},
-        citations=[{"source": source, "quote": "was damaged"}], m2m={"sites": [site]},
+        model=DamageReport,
+        fields={"title": title, "source": source, "occurred": "2015", "severity": "severe"},
+        citations=[{"source": source, "quote": "was damaged"}],
+        m2m={"sites": [site]},
         lifecycle=Lifecycle.PUBLISHED,
     )
 
@@ -40,19 +42,28 @@ def published_report(title: str) -> DamageReport:
 def draft_report(title: str) -> DamageReport:
     source = f.SourceFactory()
     return services.claim_create(
-        model=DamageReport, fields={"title": title, "source": source, "occurred": "2016"},
-        citations=[{"source": source, "quote": "was hit"}], m2m={"sites": [f.HeritageSiteFactory()]},
+        model=DamageReport,
+        fields={"title": title, "source": source, "occurred": "2016"},
+        citations=[{"source": source, "quote": "was hit"}],
+        m2m={"sites": [f.HeritageSiteFactory()]},
     )
 
 
-def test_cached_representations_are_what_the_serializers_say(settings, django_assert_max_num_queries):
+def test_cached_representations_are_what_the_serializers_say(
+    settings, django_assert_max_num_queries
+):
     report = published_report("Shelling of the citadel")
     f.CitationFactory(damage_report=report, lifecycle=Lifecycle.DRAFT)  # never shown in public
     client = Client()
-    plain_list, plain_detail = client.get(LIST).json(), client.get(f"/api/v1/damage-reports/{report.slug}/").json()
+    plain_list, plain_detail = (
+        client.get(LIST).json(),
+        client.get(f"/api/v1/damage-reports/{report.slug}/").json(),
+    )
     settings.REPRESENTATION_CACHE = True
     first = client.get(LIST).json()
-    with django_assert_max_num_queries(2):  # the page's keys and Last-Modified; records from the cache
+    with django_assert_max_num_queries(
+        2
+    ):  # the page's keys and Last-Modified; records from the cache
         second = client.get(LIST)
     assert plain_list == first == second.json()
     assert client.get(f"/api/v1/damage-reports/{report.slug}/").json() == plain_detail
@@ -79,7 +90,9 @@ def test_an_edit_and_a_withdrawal_are_visible_on_the_next_request(caches_on, com
     assert client.get(detail).json()["severity"] == "severe"
     assert "Damage to the minaret" in client.get("/").content.decode()
     with committed():
-        services.record_update(record=report, fields={"severity": "destroyed"}, expected_version=report.version)
+        services.record_update(
+            record=report, fields={"severity": "destroyed"}, expected_version=report.version
+        )
     assert client.get(detail).json()["severity"] == "destroyed"
     with committed():
         services.record_archive(record=report)
@@ -101,12 +114,15 @@ def test_each_reader_of_a_cached_page_gets_a_csrf_token_of_its_own(caches_on):
     published_report("Bombing of the library")
     first, second = Client(), Client()
     pages = [client.get("/reports/") for client in (first, second)]
-    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-              for page in pages]
+    tokens = [
+        re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+        for page in pages
+    ]
     assert tokens[0] != tokens[1]
     # The cached page's token works with the cookie it came with: switching language succeeds.
-    response = second.post("/i18n/setlang/", {"language": "ar", "next": "/reports/",
-                                               "csrfmiddlewaretoken": tokens[1]})
+    response = second.post(
+        "/i18n/setlang/", {"language": "ar", "next": "/reports/", "csrfmiddlewaretoken": tokens[1]}
+    )
     assert response.status_code == 302
 
 

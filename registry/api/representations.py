@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.utils.translation import get_language
-from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from registry import caching
 
@@ -62,8 +62,10 @@ def _keys(view, records, generation: int) -> list[str]:
     base = view.request.build_absolute_uri("/")
     label = view.model._meta.label_lower
     language = get_language()
-    return [caching.key("record", generation, label, record.pk, record.version, base, language)
-            for record in records]
+    return [
+        caching.key("record", generation, label, record.pk, record.version, base, language)
+        for record in records
+    ]
 
 
 def page_queryset(view, queryset):
@@ -88,15 +90,22 @@ def serialized(view, records: list, *, complete: bool = True) -> list:
         return view.get_serializer(records, many=True).data
     keys = _keys(view, records, caching.generation())
     found = cache.get_many(keys)
-    missing = [(record, entry_key) for record, entry_key in zip(records, keys) if entry_key not in found]
+    missing = [
+        (record, entry_key)
+        for record, entry_key in zip(records, keys, strict=True)
+        if entry_key not in found
+    ]
     if missing:
         rows = [record for record, _key in missing]
         if not complete:
-            full = view.get_queryset().prefetch_related(None).in_bulk([record.pk for record in rows])
+            full = (
+                view.get_queryset().prefetch_related(None).in_bulk([record.pk for record in rows])
+            )
             rows = [full[record.pk] for record in rows]
         prefetch_related_objects(rows, *view.get_prefetches())
         data = view.get_serializer(rows, many=True).data
-        fresh = {entry_key: dumps(item) for (_record, entry_key), item in zip(missing, data)}
+        pairs = zip(missing, data, strict=True)
+        fresh = {entry_key: dumps(item) for (_record, entry_key), item in pairs}
         cache.set_many(fresh, settings.REPRESENTATION_CACHE_SECONDS)
         found.update(fresh)
     return [orjson.Fragment(found[entry_key]) for entry_key in keys]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import models
+import json
+
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -54,6 +56,10 @@ class QuantityPrecision(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+# Above this many rows (as the planner expects them), counts shown to readers are estimates.
+ESTIMATE_ABOVE = 100_000
+
+
 class RecordQuerySet(models.QuerySet):
     """Reads shared by every record; public paths start from ``published()``."""
 
@@ -79,6 +85,25 @@ class RecordQuerySet(models.QuerySet):
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def estimated_count(self) -> int:
+        """How many rows, without counting a large table row by row.
+
+        On PostgreSQL, when the planner expects at least ``ESTIMATE_ABOVE``
+        rows, its estimate (from the statistics ANALYZE keeps) is returned,
+        rounded to three significant figures so it does not pass for exact;
+        otherwise, and on other databases, ``COUNT(*)``.
+        """
+        connection = connections[self.db]
+        if connection.vendor == "postgresql":
+            sql, params = self.order_by().values("pk").query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+                plan = cursor.fetchone()[0]
+            estimate = int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+            if estimate >= ESTIMATE_ABOVE:
+                return round(estimate, 3 - len(str(estimate)))
+        return self.count()
 
 
 RecordManager = models.Manager.from_queryset(RecordQuerySet)
@@ -107,6 +132,20 @@ def _copy_public_note(sender, instance, history_instance, **kwargs) -> None:
 
 
 pre_create_historical_record.connect(_copy_public_note, dispatch_uid="registry_public_note")
+def about_site(queryset: models.QuerySet, site, relation: str = "sites") -> models.QuerySet:
+    """Rows of ``queryset`` linked to ``site`` (a site or its slug) or to one of its parts.
+
+    A union of two lookups in the link table's site index: an OR across the join
+    (``sites=X OR sites__parent=X``) cannot use an index and reads the whole
+    link table, a million rows at a million reports.
+    """
+    field = queryset.model._meta.get_field(relation)
+    through = field.remote_field.through
+    own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+    key = "__slug" if isinstance(site, str) else ""
+    direct = through.objects.filter(**{f"{other}{key}": site}).values(f"{own}_id")
+    parts = through.objects.filter(**{f"{other}__parent{key}": site}).values(f"{own}_id")
+    return queryset.filter(pk__in=direct.union(parts))
 
 
 class Record(EDTFModelMixin, models.Model):

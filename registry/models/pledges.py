@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Extent, Record, RecordQuerySet, Severity, lifecycle_index
+from .base import Extent, Record, RecordQuerySet, Severity, about_site, lifecycle_index
 from .damage import ClaimStatus
 from .places import Artefact, HeritageSite
 from .vocabulary import Term
@@ -32,7 +32,7 @@ OPEN_PLEDGE_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.IN_PROGRESS, PledgeSt
 
 class RestorationPledgeQuerySet(RecordQuerySet):
     def for_site(self, site):
-        return self.filter(Q(sites=site) | Q(sites__parent=site)).distinct()
+        return about_site(self, site)
 
     def open(self):
         return self.filter(status__in=OPEN_PLEDGE_STATUSES)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
+from registry import caching
 from registry.dates import day_key
 from registry.models import (
     CITATION_TARGETS, Actor, Artefact, ArtefactName, Citation, DamageEvent, DamageReport, HeritageSite,
@@ -27,6 +29,7 @@ from .history import PublicHistoryMixin
 from .site import condition_context
 
 LATEST_REPORTS = 10
+COUNTS_SECONDS = 600
 
 
 def today_key() -> int:
@@ -37,16 +40,22 @@ def today_key() -> int:
 class HomeView(TemplateView):
     template_name = "registry/home.html"
 
-    def get_context_data(self, **kwargs):
-        # Five cheap counts over indexed lifecycle columns; these tables are
-        # what the registry is about, and readers want to know its size.
-        kwargs["counts"] = [
-            (_("Heritage sites"), HeritageSite.objects.published().count(), "registry:site-list"),
-            (_("Artefacts"), Artefact.objects.published().count(), "registry:artefact-list"),
-            (_("Damage reports"), DamageReport.objects.published().count(), "registry:report-list"),
-            (_("Restoration pledges"), RestorationPledge.objects.published().count(), "registry:pledge-list"),
-            (_("Sources"), Source.objects.published().count(), "registry:source-list"),
+    @staticmethod
+    def counts() -> list[tuple]:
+        return [
+            (_("Heritage sites"), HeritageSite.objects.published().estimated_count(), "registry:site-list"),
+            (_("Artefacts"), Artefact.objects.published().estimated_count(), "registry:artefact-list"),
+            (_("Damage reports"), DamageReport.objects.published().estimated_count(), "registry:report-list"),
+            (_("Restoration pledges"), RestorationPledge.objects.published().estimated_count(),
+             "registry:pledge-list"),
+            (_("Sources"), Source.objects.published().estimated_count(), "registry:source-list"),
         ]
+
+    def get_context_data(self, **kwargs):
+        # The registry's size, as readers want to know it: estimated where a table is
+        # large (COUNT(*) would read a million rows), and kept until something changes.
+        kwargs["counts"] = cache.get_or_set(caching.key("home-counts", caching.generation()),
+                                            self.counts, COUNTS_SECONDS)
         kwargs["latest_reports"] = querysets.newest_published(
             DamageReport.objects.published().select_related("source").prefetch_related(querysets.sites_prefetch()),
             LATEST_REPORTS,

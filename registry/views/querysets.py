@@ -8,12 +8,13 @@ a page costs a fixed number of queries however many rows it shows.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from registry.models import (
     Artefact, Attribution, Citation, DamageReport, HeritageSite, Intervention, PledgeParty,
     PledgeStatusChange, RestorationPledge, Source,
 )
+from registry.models.base import about_site
 from registry.selectors.visibility import visible
 
 
@@ -80,7 +81,7 @@ def attributions_prefetch() -> Prefetch:
 
 def for_site(queryset: QuerySet, site: HeritageSite) -> QuerySet:
     """Records about ``site`` or one of its parts."""
-    return queryset.filter(Q(sites=site) | Q(sites__parent=site)).distinct()
+    return about_site(queryset, site)
 
 
 def relayed_sources_prefetch() -> Prefetch:

@@ -68,9 +68,11 @@ class SiteDetailView(PublicHistoryMixin, DetailView):
         site = self.object
         link_designations(site)
         # The most recent TIMELINE_LIMIT reports, in date order; the full list is one link away.
-        newest_first = (querysets.reports().filter(pk__in=DamageReport.objects.for_site(site).values("pk"))
-                        .chronological().reverse())
-        reports = list(newest_first[:TIMELINE_LIMIT + 1])
+        # Their keys are chosen first, from the link table's index and the reports' own rows:
+        # joining every related table before the limit would join all of a busy site's reports.
+        newest = (DamageReport.objects.published().for_site(site).chronological().reverse()
+                  .values_list("pk", flat=True)[:TIMELINE_LIMIT + 1])
+        reports = list(querysets.reports().filter(pk__in=newest).chronological().reverse())
         timeline_truncated = len(reports) > TIMELINE_LIMIT
         reports = reports[:TIMELINE_LIMIT][::-1]
         artefacts = list(Artefact.objects.published().for_site(site).select_related("kind").prefetch_related("names"))
