@@ -68,11 +68,11 @@ def _rows(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
         for name in ("sites", "artefacts", "effects"):
             row[name] = row[name].split("\n") if row[name] else []
-        row["citations"] = [dict(zip(("slug", "source", "quote", "stance"), text.split("\t")))
+        row["citations"] = [dict(zip(("slug", "source", "quote", "stance"), text.split("\t"), strict=False))
                             for text in (row["citations"] or "").split("\n") if text]
         row["url"] = f"/api/v1/damage-reports/{row['slug']}/"
     return rows

@@ -83,7 +83,7 @@ def test_api_filter_answers_a_hidden_slug_as_an_unknown_one(api, partner_a, part
 
 
 @pytest.mark.parametrize(("endpoint", "page", "param", "related_factory", "row_factory"),
-                         [case for case in CASES if case[1]], ids=[i for i, c in zip(IDS, CASES) if c[1]])
+                         [case for case in CASES if case[1]], ids=[i for i, c in zip(IDS, CASES, strict=True) if c[1]])
 def test_page_filter_answers_a_hidden_slug_as_an_unknown_one(client, endpoint, page, param, related_factory,
                                                              row_factory):
     shown, draft = related_factory(), _hidden(related_factory)

@@ -7,7 +7,6 @@ import json
 import pytest
 from django.urls import reverse
 
-from registry.api.changes import FEED_TYPES
 from registry.models import Attribution, Citation, Lifecycle, PledgeStatusChange
 from registry.selectors import visibility as v
 from tests import factories as f

@@ -88,7 +88,7 @@ def serialized(view, records: list, *, complete: bool = True) -> list:
         return view.get_serializer(records, many=True).data
     keys = _keys(view, records, caching.generation())
     found = cache.get_many(keys)
-    missing = [(record, entry_key) for record, entry_key in zip(records, keys) if entry_key not in found]
+    missing = [(record, entry_key) for record, entry_key in zip(records, keys, strict=True) if entry_key not in found]
     if missing:
         rows = [record for record, _key in missing]
         if not complete:
@@ -96,7 +96,7 @@ def serialized(view, records: list, *, complete: bool = True) -> list:
             rows = [full[record.pk] for record in rows]
         prefetch_related_objects(rows, *view.get_prefetches())
         data = view.get_serializer(rows, many=True).data
-        fresh = {entry_key: dumps(item) for (_record, entry_key), item in zip(missing, data)}
+        fresh = {entry_key: dumps(item) for (_record, entry_key), item in zip(missing, data, strict=True)}
         cache.set_many(fresh, settings.REPRESENTATION_CACHE_SECONDS)
         found.update(fresh)
     return [orjson.Fragment(found[entry_key]) for entry_key in keys]
