@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from anyascii import anyascii
 from django.contrib.auth import get_user_model
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 R = TypeVar("R", bound=Record)
+M = TypeVar("M", bound=models.Model)
 # Who made a change, for the history; None for scripts and imports.
 Editor: TypeAlias = "User | None"
 
@@ -91,15 +92,16 @@ def _slug_text(record: Record) -> str:
 
 
 def _mark_history(record: models.Model, *, user: Editor, reason: str, public_note: str = "") -> None:
-    record._history_user = user
+    marked = cast(Any, record)  # simple-history reads these unmodelled attributes on save
+    marked._history_user = user
     # The history keeps 100 characters of a reason; the review log keeps it whole.
-    record._change_reason = Truncator(reason).chars(HISTORY_REASON_LENGTH) if reason else None
-    record._public_note = public_note
+    marked._change_reason = Truncator(reason).chars(HISTORY_REASON_LENGTH) if reason else None
+    marked._public_note = public_note
 
 
 def _lock(record: R) -> R:
     """The stored row of ``record``, read again and locked until the transaction ends."""
-    return type(record)._default_manager.select_for_update().get(pk=record.pk)
+    return cast(R, type(record)._default_manager.select_for_update().get(pk=record.pk))
 
 
 def _copy_state(source: models.Model, target: models.Model) -> None:
@@ -234,7 +236,7 @@ def _publish_claim_evidence(record: Record, *, user: Editor, reason: str) -> Non
             _set_lifecycle(citation, Lifecycle.PUBLISHED, user=user, reason=reason)
 
 
-def _publish_evidence(source: Source, *, field: str, user, reason: str) -> None:
+def _publish_evidence(source: Source, *, field: str, user: Editor, reason: str) -> None:
     """Publish a draft or in-review source with the claim it backs; a withdrawn one stops it."""
     source = _lock(source)
     if source.lifecycle == Lifecycle.PUBLISHED:
@@ -408,13 +410,13 @@ NOT_RESTORED = {
 }
 
 
-def restorable_fields(model: type[Record]) -> list[models.Field]:
+def restorable_fields(model: type[Record]) -> list[models.Field[Any, Any]]:
     return [field for field in model._meta.concrete_fields
             if field.editable and field.name not in NOT_RESTORED]
 
 
 def record_restore(
-    *, record: R, version: models.Model, user, reason: str = "",
+    *, record: R, version: models.Model, user: Editor, reason: str = "",
     expected_version: int | None = None, public_note: str = "",
 ) -> R:
     """Bring back the values of an older version, as a new version on top of the others.
@@ -423,14 +425,16 @@ def record_restore(
     it is (restoring content is not publishing it), nothing is deleted, and the
     version restored is named in the history.
     """
-    if version._meta.model is not type(record).history.model or version.id != record.pk:
+    # A historical row's fields are added at run time, out of the type checker's sight.
+    historical = cast(Any, version)
+    if version._meta.model is not type(record).history.model or historical.id != record.pk:
         raise ValidationError({"version": _("That version belongs to another record.")})
     fields = {field.attname: getattr(version, field.attname)
               for field in restorable_fields(type(record))}
     return record_update(
         record=record, fields=fields, expected_version=expected_version, user=user,
         public_note=public_note,
-        reason=reason or _("Restored version %(version)s") % {"version": version.version},
+        reason=reason or _("Restored version %(version)s") % {"version": historical.version},
     )
 
 
@@ -491,7 +495,7 @@ def api_key_authenticate(*, raw_key: str) -> APIKey | None:
 # Parts of records (names, designations, identifiers), vocabulary terms, partners:
 # rows without a lifecycle, still validated and written with who and why.
 
-def history_save(*, instance: models.Model, user: Editor = None, reason: str = "") -> models.Model:
+def history_save(*, instance: M, user: Editor = None, reason: str = "") -> M:
     """Validate and save a row that is not a Record, recording who changed it and why."""
     with transaction.atomic():
         instance.full_clean()

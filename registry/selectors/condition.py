@@ -28,9 +28,11 @@ their timelines, so a burnt spire never makes the whole cathedral
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from django.db.models import Prefetch
+from django.db.models import Model, Prefetch, QuerySet
 
 from registry.models import (
     Artefact,
@@ -41,6 +43,7 @@ from registry.models import (
     Intervention,
     Lifecycle,
     Severity,
+    Source,
 )
 
 ESTABLISHED = (ClaimStatus.CONFIRMED, ClaimStatus.CORROBORATED)
@@ -63,7 +66,7 @@ class ConditionState:
     severity: str
     extent: str
     claim_status: str
-    sources: tuple = ()
+    sources: tuple[Source, ...] = ()
 
     @property
     def established(self) -> bool:
@@ -91,11 +94,11 @@ class ConditionState:
     def label(self) -> str:
         """What produced the state: the kind of work done, or the severity observed."""
         if self.is_intervention:
-            return self.record.kind.label
+            return cast(Intervention, self.record).kind.label
         return self.get_severity_display()
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, int, int, str]:
         first_source = self.sources[0].published_lower if self.sources else None
         return (
             -_FAR if self.observed_lower is None else self.observed_lower,
@@ -121,7 +124,7 @@ def report_state(report: DamageReport) -> ConditionState:
 
 
 def intervention_state(intervention: Intervention) -> ConditionState:
-    sources = {}
+    sources: dict[int, Source] = {}
     for citation in intervention.citations.all():
         sources.setdefault(citation.source.pk, citation.source)
     return ConditionState(
@@ -137,7 +140,7 @@ def intervention_state(intervention: Intervention) -> ConditionState:
     )
 
 
-def timeline(states) -> list[ConditionState]:
+def timeline(states: Iterable[ConditionState]) -> list[ConditionState]:
     return sorted(states, key=lambda state: state.sort_key)
 
 
@@ -185,7 +188,7 @@ class Condition:
         return (known or current).severity
 
 
-def _intervention_citations() -> Prefetch:
+def _intervention_citations() -> Prefetch[str, QuerySet[Citation], str]:
     return Prefetch(
         "intervention__citations",
         queryset=Citation.objects.published()
@@ -225,17 +228,19 @@ STATE_REPORT_FIELDS = (
 )
 
 
-def _report_links(through, **filters):
+def _report_links(through: type[Model], **filters: Any) -> QuerySet[Model]:
     owner = "artefact_id" if "artefact_id__in" in filters else "heritagesite_id"
     return (
-        through.objects.filter(damagereport__lifecycle=PUBLISHED, **filters)
+        through._default_manager.filter(damagereport__lifecycle=PUBLISHED, **filters)
         .select_related("damagereport__source", "damagereport__retracted_by")
         .only(owner, "damagereport", *STATE_REPORT_FIELDS)
     )
 
 
-def _collect(report_links, intervention_links, owner: str) -> dict[int, list[ConditionState]]:
-    states = defaultdict(list)
+def _collect(
+    report_links: Iterable[Any], intervention_links: Iterable[Any], owner: str,
+) -> dict[int, list[ConditionState]]:
+    states: defaultdict[int, list[ConditionState]] = defaultdict(list)
     for link in report_links:
         states[getattr(link, f"{owner}_id")].append(report_state(link.damagereport))
     for link in intervention_links:
@@ -243,7 +248,7 @@ def _collect(report_links, intervention_links, owner: str) -> dict[int, list[Con
     return states
 
 
-def artefact_conditions(artefacts) -> dict[int, Condition]:
+def artefact_conditions(artefacts: Iterable[Artefact]) -> dict[int, Condition]:
     """The condition of each artefact: three queries for any number of them."""
     ids = [artefact.pk for artefact in artefacts]
     reports = _report_links(DamageReport.artefacts.through, artefact_id__in=ids)
@@ -258,7 +263,7 @@ def artefact_conditions(artefacts) -> dict[int, Condition]:
     return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
 
 
-def site_conditions(sites) -> dict[int, Condition]:
+def site_conditions(sites: Iterable[HeritageSite]) -> dict[int, Condition]:
     """The condition of each site as a whole (records naming no artefact): three queries."""
     ids = [site.pk for site in sites]
     reports = _report_links(

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
 from registry.models import (
+    Actor,
     Citation,
     ClaimStatus,
     DamageEvent,
@@ -37,6 +40,7 @@ from registry.models import (
     Lifecycle,
     QuantityPrecision,
     Severity,
+    Term,
 )
 from registry.selectors.visibility import may_see
 
@@ -77,7 +81,7 @@ class Difference:
         }
         return templates[self.kind] % {"values": values}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "message": self.message,
@@ -106,9 +110,9 @@ class Account:
     """A report with what the rule needs about it, loaded in bulk."""
 
     report: DamageReport
-    artefact_ids: frozenset = frozenset()
-    site_ids: frozenset = frozenset()
-    disputing_sources: tuple = ()
+    artefact_ids: frozenset[int] = frozenset()
+    site_ids: frozenset[int] = frozenset()
+    disputing_sources: tuple[str, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -119,7 +123,9 @@ class Account:
         return self.report.claim_status == ClaimStatus.RETRACTED
 
 
-def _overlap(lower_a, upper_a, lower_b, upper_b) -> bool | None:
+def _overlap(
+    lower_a: int | None, upper_a: int | None, lower_b: int | None, upper_b: int | None,
+) -> bool | None:
     """Whether two intervals meet; None when either has no bound at all (no value)."""
     if (lower_a is None and upper_a is None) or (lower_b is None and upper_b is None):
         return None
@@ -145,23 +151,25 @@ def _quantity_range(report: DamageReport) -> tuple[int, int] | None:
     return report.quantity - spread, report.quantity + spread
 
 
-def _cause(report: DamageReport):
-    if report.cause_type_id and report.cause_type.slug != UNKNOWN_SLUG:
+def _cause(report: DamageReport) -> Term | None:
+    if report.cause_type is not None and report.cause_type.slug != UNKNOWN_SLUG:
         return report.cause_type
-    if report.cause_category_id and report.cause_category.slug != UNKNOWN_SLUG:
+    if report.cause_category is not None and report.cause_category.slug != UNKNOWN_SLUG:
         return report.cause_category
     return None
 
 
-def _causes_differ(a, b) -> bool:
+def _causes_differ(a: Term, b: Term) -> bool:
     if a.vocabulary == b.vocabulary:
-        return a.pk != b.pk
+        return bool(a.pk != b.pk)
     cause_type, category = (a, b) if a.vocabulary == "cause_type" else (b, a)
     return cause_type.broader_id is not None and cause_type.broader_id != category.pk
 
 
-def _actor_name(actor) -> str:
-    return actor.name if may_see(actor) else _("an unnamed actor")
+def _actor_name(actor: Actor | None) -> str:
+    if actor is not None and may_see(actor):
+        return actor.name
+    return _("an unnamed actor")
 
 
 def _date_text(report: DamageReport) -> str:
@@ -225,7 +233,7 @@ def own_differences(account: Account) -> list[Difference]:
 
 def merge(differences: list[Difference]) -> list[Difference]:
     """One difference per kind, values and reports in the order first given."""
-    by_kind: dict[str, tuple[dict, dict]] = {}
+    by_kind: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
     for difference in differences:
         values, reports = by_kind.setdefault(difference.kind, ({}, {}))
         values.update(dict.fromkeys(difference.values))
@@ -262,7 +270,9 @@ def load_accounts(reports: list[DamageReport]) -> dict[int, Account]:
     if not rows:
         return {}
     ids = [report.pk for report in rows]
-    artefacts, sites, disputing = defaultdict(set), defaultdict(set), defaultdict(list)
+    artefacts: defaultdict[int, set[int]] = defaultdict(set)
+    sites: defaultdict[int, set[int]] = defaultdict(set)
+    disputing: defaultdict[int, list[str]] = defaultdict(list)
     for report_id, artefact_id in DamageReport.artefacts.through.objects.filter(
         damagereport_id__in=ids
     ).values_list("damagereport_id", "artefact_id"):
@@ -319,7 +329,7 @@ class Decisions:
         return event_verdict(sorted(group, key=_chronological))
 
 
-def decide(reports) -> Decisions:
+def decide(reports: Iterable[DamageReport]) -> Decisions:
     """Compare each report with its event's other published reports (four queries in all)."""
     reports = list(reports)
     accounts = load_accounts(reports)
@@ -328,14 +338,15 @@ def decide(reports) -> Decisions:
     for report in reports:
         account = accounts[report.pk]
         found = own_differences(account)
-        for other in events.get(report.damage_event_id, []):
+        event_id = report.damage_event_id
+        for other in events.get(event_id, []) if event_id is not None else []:
             if other.report.pk != report.pk:
                 found += compare(account, other)
         verdicts[report.pk] = verdict_of(found, retracted=account.retracted)
     return Decisions(accounts, verdicts)
 
 
-def report_verdicts(reports) -> dict[int, Verdict]:
+def report_verdicts(reports: Iterable[DamageReport]) -> dict[int, Verdict]:
     """The verdict on each report, compared with its event's other published reports."""
     return decide(reports).reports
 
@@ -348,7 +359,7 @@ def event_verdict(accounts: list[Account]) -> Verdict:
     return verdict_of(found)
 
 
-def event_verdicts(events) -> dict[int, Verdict]:
+def event_verdicts(events: Iterable[DamageEvent]) -> dict[int, Verdict]:
     """The verdict on each event over its published reports: five queries for any number."""
     events = list(events)
     reports = list(
@@ -363,7 +374,7 @@ def event_verdicts(events) -> dict[int, Verdict]:
     }
 
 
-def _chronological(account: Account):
+def _chronological(account: Account) -> tuple[bool, int, int]:
     report = account.report
     return (report.occurred_lower is not None, report.occurred_lower or 0, report.pk)
 
@@ -392,11 +403,12 @@ def event_accounts(
     groups: dict[int, list[DamageReport]] = {}
     for report in reports:
         event = report.damage_event
-        if may_see(event):
+        if event is not None and may_see(event):
             groups.setdefault(event.pk, []).append(report)
     groups = {pk: group for pk, group in groups.items() if len(group) > 1}
     decisions = decisions or decide([report for group in groups.values() for report in group])
     return [
-        EventAccounts(group[0].damage_event, group, decisions.event(pk))
+        # Every report of a group was kept for the event it names.
+        EventAccounts(cast(DamageEvent, group[0].damage_event), group, decisions.event(pk))
         for pk, group in groups.items()
     ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeAlias, cast
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,8 @@ HISTORY_LIMIT = 30
 
 # Editable fields that still say nothing to a reader, or say too much.
 INTERNAL_FIELDS = {"id", "slug", "lifecycle", "submitted_by", "is_sensitive"}
+
+Column: TypeAlias = "models.Field[Any, Any]"
 
 
 class Change(models.TextChoices):
@@ -46,7 +49,7 @@ class HistoryEntry:
         return str(Change(self.change).label)
 
 
-def public_fields(model: type[Record]) -> list[models.Field]:
+def public_fields(model: type[Record]) -> list[Column]:
     return [f for f in model._meta.concrete_fields if f.editable and f.name not in INTERNAL_FIELDS]
 
 
@@ -65,7 +68,7 @@ def public_history(record: Record, *, limit: int = HISTORY_LIMIT) -> list[Histor
                 entries.append(HistoryEntry(date=row["history_date"], change=Change.WITHDRAWN))
                 withdrawn = True
             continue
-        changed = (
+        changed: list[Column] = (
             [] if shown is None else [c for c in columns if row[c.attname] != shown[c.attname]]
         )
         note = row["history_public_note"] or ""
@@ -110,18 +113,20 @@ def review_diffs(model: type[Record], records: list[Record]) -> dict[int, Review
     columns = [
         c for c in model._meta.concrete_fields if c.editable and c.name not in ("id", "lifecycle")
     ]
-    versions: dict[int, list[dict]] = {record.pk: [] for record in records}
+    versions: dict[int, list[dict[str, Any]]] = {record.pk: [] for record in records}
     for row in (
         model.history.filter(id__in=list(versions))
         .order_by("-history_date", "-history_id")
         .values("id", "lifecycle", "history_date", "history_user_id", *(c.attname for c in columns))
     ):
         versions[row["id"]].append(row)
-    diffs = {}
+    diffs: dict[int, ReviewDiff] = {}
+    stored: dict[int, list[tuple[Column, Any, Any]]] = {}  # (field, published, pending) values
     for record in records:
         rows = versions[record.pk]
         baseline = next((row for row in rows if row["lifecycle"] == Lifecycle.PUBLISHED), None)
-        changes = []
+        changes: list[tuple[Column, Any, Any]] = []
+        stored[record.pk] = changes
         for column in columns:
             pending = getattr(record, column.attname)
             published = baseline[column.attname] if baseline else None
@@ -132,30 +137,29 @@ def review_diffs(model: type[Record], records: list[Record]) -> dict[int, Review
             changes.append((column, published, pending))
         diffs[record.pk] = ReviewDiff(
             published_on=baseline["history_date"] if baseline else None,
-            changes=changes,
             authors=authors_from_versions(
                 (row["lifecycle"], row["history_user_id"]) for row in rows
             ),
         )
-    _display(diffs)
+    _display(diffs, stored)
     return diffs
 
 
-def _display(diffs: dict[int, ReviewDiff]) -> None:
+def _display(diffs: dict[int, ReviewDiff], stored: dict[int, list[tuple[Column, Any, Any]]]) -> None:
     """Turn stored values into what a curator reads: labels of choices, names of related records."""
-    related: dict[models.Field, set] = {}
-    for diff in diffs.values():
-        for column, published, pending in diff.changes:
+    related: dict[Column, set[Any]] = {}
+    for changes in stored.values():
+        for column, published, pending in changes:
             if column.is_relation:
                 related.setdefault(column, set()).update(
                     v for v in (published, pending) if v is not None
                 )
     names = {
-        column: column.related_model._default_manager.in_bulk(ids)
+        column: cast(type[models.Model], column.related_model)._default_manager.in_bulk(ids)
         for column, ids in related.items()
     }
 
-    def show(column: models.Field, value) -> str:
+    def show(column: Column, value: Any) -> str:
         if value is None or value == "":
             return "—"
         if column.is_relation:
@@ -164,8 +168,8 @@ def _display(diffs: dict[int, ReviewDiff]) -> None:
             return str(dict(column.flatchoices).get(value, value))
         return str(value)
 
-    for diff in diffs.values():
+    for pk, diff in diffs.items():
         diff.changes = [
             (str(column.verbose_name), show(column, published), show(column, pending))
-            for column, published, pending in diff.changes
+            for column, published, pending in stored[pk]
         ]

@@ -8,9 +8,12 @@ responsible; it adds no query per row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from registry.models import Attribution, DamageReport, PledgeStatus, Severity
+from registry.models import (
+    Actor, Attribution, DamageReport, PledgeStatus, RestorationPledge, Severity, Source, Term,
+)
 
 from .condition import Condition
 
@@ -33,10 +36,10 @@ class Summary:
     worst: DamageReport | None = None
     first_damage: str = ""
     last_damage: str = ""
-    causes: list[str] = field(default_factory=list)
-    responsible: list[str] = field(default_factory=list)
-    sources: list = field(default_factory=list)
-    pledges: list = field(default_factory=list)
+    causes: list[Term] = field(default_factory=list)
+    responsible: list[Actor] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    pledges: list[RestorationPledge] = field(default_factory=list)
     pledges_kept: int = 0
     pledges_broken: int = 0
 
@@ -65,8 +68,8 @@ def _dates(reports: list[DamageReport]) -> tuple[str, str]:
     return dated[0].occurred, dated[-1].occurred
 
 
-def _causes(reports: list[DamageReport]) -> list[str]:
-    causes = {}
+def _causes(reports: list[DamageReport]) -> list[Term]:
+    causes: dict[int, Term] = {}
     for report in reports:
         term = report.cause_type or report.cause_category
         if term is not None and term.slug != "unknown":
@@ -74,11 +77,11 @@ def _causes(reports: list[DamageReport]) -> list[str]:
     return list(causes.values())
 
 
-def _responsible(reports: list[DamageReport]) -> list:
+def _responsible(reports: list[DamageReport]) -> list[Actor]:
     actors = {
         report.responsible.pk: report.responsible
         for report in reports
-        if report.responsible_id and report.responsible.is_public
+        if report.responsible is not None and report.responsible.is_public
     }
     event_ids = {report.damage_event_id for report in reports if report.damage_event_id}
     if event_ids:
@@ -93,15 +96,18 @@ def _responsible(reports: list[DamageReport]) -> list:
     return list(actors.values())
 
 
-def _sources(reports: list[DamageReport]) -> list:
-    sources = {}
+def _sources(reports: list[DamageReport]) -> list[Source]:
+    sources: dict[int, Source] = {}
     for report in reports:
         if report.source.is_public:
             sources.setdefault(report.source.pk, report.source)
     return list(sources.values())
 
 
-def build_summary(*, condition: Condition, reports, pledges, parts=()) -> Summary:
+def build_summary(
+    *, condition: Condition, reports: Iterable[DamageReport], pledges: Iterable[RestorationPledge],
+    parts: Iterable[tuple[object, Condition]] = (),
+) -> Summary:
     """``reports`` in date order; ``pledges`` and ``parts`` ((artefact, Condition)) as loaded."""
     reports = _damage_reports(list(reports))
     pledges = list(pledges)

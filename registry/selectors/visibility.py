@@ -12,11 +12,17 @@ public output at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
-from registry.models import CITATION_TARGETS, Attribution, Citation, Lifecycle, PledgeStatusChange
+from registry.models import (
+    CITATION_TARGETS, Attribution, Citation, Lifecycle, PartnerInstitution, PledgeStatusChange, Record,
+)
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,12 @@ PUBLIC = Reader()
 CURATOR = Reader(curator=True)
 
 
-def partner_reader(partner) -> Reader:
+def partner_reader(partner: PartnerInstitution | None) -> Reader:
     return Reader(partner_id=partner.pk) if partner is not None else PUBLIC
 
 
 # Records each kind rests on: (foreign key, may it be empty).
-DEPENDENCIES: dict[type, tuple[tuple[str, bool], ...]] = {
+DEPENDENCIES: dict[type[Model], tuple[tuple[str, bool], ...]] = {
     Citation: (("source", False), *((name, True) for name in CITATION_TARGETS)),
     Attribution: (("damage_event", False), ("actor", False)),
     PledgeStatusChange: (("pledge", False),),
@@ -57,33 +63,36 @@ def _known_to_mirrors(reader: Reader, prefix: str) -> Q:
     return _own_standing(reader, prefix) | withdrawn
 
 
-def visibility_rule(model: type, reader: Reader, prefix: str = "", *, standing=_own_standing) -> Q:
+def visibility_rule(
+    model: type[Model], reader: Reader, prefix: str = "", *,
+    standing: Callable[[Reader, str], Q] = _own_standing,
+) -> Q:
     """The ``Q`` keeping the rows of ``model`` (reached through ``prefix``) ``reader`` may see."""
     if reader.curator:
         return Q()
     rule = standing(reader, prefix)
     for name, optional in DEPENDENCIES.get(model, ()):
-        related = model._meta.get_field(name).related_model
+        related = cast(type[Model], model._meta.get_field(name).related_model)
         dependency = visibility_rule(related, reader, f"{prefix}{name}__", standing=standing)
         rule &= Q(**{f"{prefix}{name}__isnull": True}) | dependency if optional else dependency
     return rule
 
 
-def changes_rule(model: type, reader: Reader) -> Q:
+def changes_rule(model: type[Model], reader: Reader) -> Q:
     """Rows of ``model`` the changes feed lists for ``reader``: what it may see, and what
     was withdrawn after being public (a mirror must remove it). A record withdrawn before
     it was ever published stays out: no mirror has it, and a draft's slug is not public."""
     return visibility_rule(model, reader, standing=_known_to_mirrors)
 
 
-def visible(queryset: QuerySet, reader: Reader = PUBLIC) -> QuerySet:
+def visible(queryset: QuerySet[M], reader: Reader = PUBLIC) -> QuerySet[M]:
     """The rows of ``queryset`` that ``reader`` may see."""
     if reader.curator:
         return queryset
     return queryset.filter(visibility_rule(queryset.model, reader))
 
 
-def may_see(record, reader: Reader = PUBLIC) -> bool:
+def may_see(record: Record | None, reader: Reader = PUBLIC) -> bool:
     """Whether ``reader`` may see ``record`` (``None`` is never seen): ``visible`` for one row.
 
     Dependencies are read from the loaded record; callers that check many rows
@@ -106,12 +115,12 @@ def may_see(record, reader: Reader = PUBLIC) -> bool:
     return True
 
 
-def visible_slug(record, reader: Reader = PUBLIC) -> str | None:
+def visible_slug(record: Record | None, reader: Reader = PUBLIC) -> str | None:
     """A related record's slug, or ``None`` when ``reader`` may not see it."""
-    return record.slug if may_see(record, reader) else None
+    return record.slug if record is not None and may_see(record, reader) else None
 
 
-def matching_slug(model: type, slug: str, reader: Reader = PUBLIC) -> QuerySet:
+def matching_slug(model: type[M], slug: str, reader: Reader = PUBLIC) -> QuerySet[M]:
     """The record of ``model`` with ``slug`` if ``reader`` may see it; else nothing.
 
     Filters match related records through this, so a slug the reader may not
