@@ -74,5 +74,9 @@ def vocabularies_present(request):
     from registry.vocabularies import load_terms
 
     if not Term.objects.exists():
+        from django.contrib.contenttypes.models import ContentType
+
+        # The flush also renumbered the content types: forget the ones cached before it.
+        ContentType.objects.clear_cache()
         load_terms(Term)
         services.curator_group_sync()

@@ -19,6 +19,8 @@ from pathlib import Path
 import dj_database_url
 import pytest
 
+from registry.selectors.search import fold
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -65,17 +67,24 @@ def test_sqlite_online_backup_restores_and_verifies(tmp_path):
     shutil.copyfile(backup, restored)  # the documented restore: copy the backup into place
     assert_verified(live, f"sqlite:///{restored}")
 
-    with sqlite3.connect(restored) as connection:
+    with _raw_sqlite(restored) as connection:
         connection.execute(
             "UPDATE registry_heritagesite SET name = name || '.' "
             "WHERE id = (SELECT min(id) FROM registry_heritagesite)"
         )
     assert_differs(live, f"sqlite:///{restored}", "registry_heritagesite", "same")
-    with sqlite3.connect(restored) as connection:
+    with _raw_sqlite(restored) as connection:
         connection.execute(
             "DELETE FROM registry_sitename WHERE id = (SELECT max(id) FROM registry_sitename)"
         )
     assert_differs(live, f"sqlite:///{restored}", "registry_sitename", "")
+
+
+def _raw_sqlite(path) -> sqlite3.Connection:
+    """A connection outside Django, with the function the search triggers call."""
+    connection = sqlite3.connect(path)
+    connection.create_function("registry_fold", 1, lambda text: None if text is None else fold(text))
+    return connection
 
 
 def test_sqlite_backup_refuses_to_overwrite(tmp_path):

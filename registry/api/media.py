@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from .parsers import StrictJSONParser, StrictMultiPartParser
 
 from registry import filters as registry_filters
 from registry import media_services
@@ -265,7 +265,7 @@ class MediaViewSet(RecordViewSet):
     filterset_class = MediaFilter
     select = ("taken_by", "provider", "source", *MEDIA_TARGETS)
     partner_writable = True
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [StrictMultiPartParser, StrictJSONParser]
 
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or "0"

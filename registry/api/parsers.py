@@ -15,7 +15,7 @@ import json
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 MAX_DEPTH = 32
 
@@ -84,3 +84,12 @@ class StrictJSONParser(JSONParser):
     @staticmethod
     def _refuse_constant(name: str):
         raise ValueError(_("%(name)s is not a JSON value") % {"name": name})
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """Multipart forms (image uploads), with their text fields checked as JSON bodies are."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        result = super().parse(stream, media_type, parser_context)
+        check_body({key: result.data.getlist(key) for key in result.data})
+        return result

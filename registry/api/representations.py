@@ -41,7 +41,12 @@ class ORJSONRenderer(JSONRenderer):
             return b""
         indent = self.get_indent(accepted_media_type, renderer_context or {})
         option = orjson.OPT_INDENT_2 if indent else 0
-        return orjson.dumps(data, default=_default, option=option)
+        try:
+            return orjson.dumps(data, default=_default, option=option)
+        except TypeError:
+            # orjson refuses strings that are not valid UTF-8 (a lone surrogate echoed back
+            # in an error message, say); DRF's encoder escapes them instead.
+            return super().render(data, accepted_media_type, renderer_context)
 
 
 def dumps(data) -> bytes:

@@ -8,14 +8,14 @@ from registry.models import Lifecycle
 from registry.selectors.history import Change
 
 from .access import RegistryPermission, partner_of
-from .fields import StrictCharField
+from .fields import AllowedChoiceField, StrictCharField
 
 
 STATES = ", ".join(Lifecycle.values)
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Lifecycle.values)
+    to = AllowedChoiceField(choices=Lifecycle.values)
     version = serializers.IntegerField(
         min_value=1,
         help_text="The version you reviewed; a stale one is refused with 409.",
