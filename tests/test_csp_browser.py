@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
+from registry import services
 from tests.factories import DamageReportFactory, HeritageSiteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,8 +35,9 @@ def browser_page(chromium_path, live_server, monkeypatch, settings):
         name="Palmyra", slug="palmyra", latitude=Decimal("34.5515"), longitude=Decimal("38.2683")
     )
     DamageReportFactory(sites=[site])
-    user = User.objects.create_user("csp-curator", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="curator")[0])
+    # Through the service: an earlier transactional test's flush may have emptied the group
+    # the migrations made, and a bare group holds no permission on the changelists.
+    services.curator_create(username="csp-curator", password=PASSWORD)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 

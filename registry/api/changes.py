@@ -123,7 +123,9 @@ class ChangesView(JSONErrorsMixin, APIView):
         streams = []
         for kind, (model, _basename, slug_path) in FEED_TYPES.items():
             rows = (model._default_manager.filter(feed_visibility(request, model))
-                    .values("pk", "slug", "lifecycle", "version", "updated_at", *{slug_path} - {"slug"})
+                    .annotate(feed_lifecycle=visibility.changes_lifecycle(model, reader_of(request)))
+                    .values("pk", "slug", "feed_lifecycle", "version", "updated_at",
+                            *{slug_path} - {"slug"})
                     .order_by("updated_at", "pk"))
             if position is not None:
                 rows = rows.filter(_after(kind, position))
@@ -167,7 +169,7 @@ class ChangesView(JSONErrorsMixin, APIView):
     def _entry(self, request, kind: str, row: dict) -> dict:
         _model, basename, slug_path = FEED_TYPES[kind]
         return {
-            "type": kind, "slug": row["slug"], "lifecycle": row["lifecycle"], "version": row["version"],
+            "type": kind, "slug": row["slug"], "lifecycle": row["feed_lifecycle"], "version": row["version"],
             "updated_at": row["updated_at"], "url": reverse(f"api:{basename}-detail", kwargs={"slug": row[slug_path]},
                                                             request=request),
         }

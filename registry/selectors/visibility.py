@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Case, CharField, F, Model, Q, QuerySet, Value, When
 
 from registry.models import (
     CITATION_TARGETS, Attribution, Citation, Lifecycle, PartnerInstitution, PledgeStatusChange, Record,
@@ -83,6 +83,24 @@ def changes_rule(model: type[Model], reader: Reader) -> Q:
     was withdrawn after being public (a mirror must remove it). A record withdrawn before
     it was ever published stays out: no mirror has it, and a draft's slug is not public."""
     return visibility_rule(model, reader, standing=_known_to_mirrors)
+
+
+def changes_lifecycle(model: type[Model], reader: Reader) -> F | Case:
+    """The lifecycle the changes feed gives a row of ``model``: its own while ``reader`` may
+    see the row; otherwise that of the withdrawal hiding it, so that a citation whose report
+    was archived reads ``archived`` (``retracted`` if a record it rests on was retracted)."""
+    withdrawn = [Lifecycle.RETRACTED, Lifecycle.ARCHIVED]
+    if reader.curator or model not in DEPENDENCIES:
+        return F("lifecycle")
+    retracted = Q()
+    for name, _optional in DEPENDENCIES[model]:
+        retracted |= Q(**{f"{name}__lifecycle": Lifecycle.RETRACTED})
+    return Case(
+        When(visibility_rule(model, reader) | Q(lifecycle__in=withdrawn), then=F("lifecycle")),
+        When(retracted, then=Value(Lifecycle.RETRACTED)),
+        default=Value(Lifecycle.ARCHIVED),
+        output_field=CharField(),
+    )
 
 
 def visible(queryset: QuerySet[M], reader: Reader = PUBLIC) -> QuerySet[M]:
