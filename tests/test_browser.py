@@ -116,7 +116,7 @@ def test_site_page_with_citations_and_disputed_reports(page, screenshot_dir):
     assert page.get_by_text("dynamited its ancient temples").is_visible()
     assert page.get_by_text("Maamoun Abdulkarim").first.is_visible()
     assert page.locator(".accounts-disputed table.side-by-side").is_visible()
-    page.wait_for_function("document.getElementById('map').dataset.markers === '1'")
+    page.wait_for_selector("#map[data-markers='1']", state="attached")
     shoot(page, screenshot_dir, "site-detail")
     assert_accessible(page)
 
@@ -125,7 +125,7 @@ def test_map_loads_leaflet_from_static_and_shows_markers(page, screenshot_dir):
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto("/map/")
-    page.wait_for_function("document.getElementById('map').dataset.markers === '2'")
+    page.wait_for_selector("#map[data-markers='2']", state="attached")
     assert any("/static/leaflet/leaflet.js" in url for url in requested)
     assert page.locator(".leaflet-marker-icon").count() == 2
     # The markers came from the map data for this view, the sensitive one at its coarsened place.
@@ -145,7 +145,7 @@ def test_arabic_layout_and_keyboard_language_switcher(page, screenshot_dir):
     page.keyboard.press("ArrowDown")  # English → العربية
     page.get_by_label("Language", exact=True).press("Tab")
     page.keyboard.press("Enter")  # the focused "Change language" button
-    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    page.wait_for_selector("html[dir='rtl']", state="attached")
     assert page.locator("html").get_attribute("lang") == "ar"
     assert "سجل الأضرار التي لحقت بالتراث" in page.locator("h1").inner_text()
     shoot(page, screenshot_dir, "home-ar")
@@ -153,17 +153,17 @@ def test_arabic_layout_and_keyboard_language_switcher(page, screenshot_dir):
     page.goto("/sites/palmyra/")
     assert page.locator("h1").inner_text() == "تدمر"
     assert page.locator("html").get_attribute("dir") == "rtl"
-    page.wait_for_function("document.getElementById('map').dataset.markers === '1'")
+    page.wait_for_selector("#map[data-markers='1']", state="attached")
     shoot(page, screenshot_dir, "site-detail-ar")
     assert_accessible(page)
     page.goto("/map/")
-    page.wait_for_function("document.getElementById('map').dataset.markers === '2'")
+    page.wait_for_selector("#map[data-markers='2']", state="attached")
     shoot(page, screenshot_dir, "map-ar")
     assert_accessible(page)
     page.goto("/sites/palmyra/")
     page.get_by_label("اللغة", exact=True).select_option("en")
     page.get_by_role("button", name="تغيير اللغة").click()
-    page.wait_for_function("document.documentElement.dir === 'ltr'")
+    page.wait_for_selector("html[dir='ltr']", state="attached")
 
 
 def test_pledge_tracker_shows_overdue_pledge(page, screenshot_dir):
