@@ -95,11 +95,6 @@ def test_lists_and_site_pages_use_indexes(generated):
         assert scans_of(path) == {}, path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search matches titles with icontains, which reads every report; "
-    "an indexed full-text search makes this pass",
-)
 def test_search_uses_indexes(generated):
     for path in SEARCHES:
         assert scans_of(path) == {}, path
