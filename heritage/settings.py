@@ -155,7 +155,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # stops reordering joins, and a site filter's indexed lookup then comes after a scan
     # of every report.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", "-c join_collapse_limit=16 -c from_collapse_limit=16")
+        "options", "-c join_collapse_limit=16")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes may write to the one file (the web server and an import worker):
     # a transaction takes the write lock when it starts, and a writer waits for it

@@ -564,7 +564,7 @@ def _many_reports(count: int):
 # accounts (four queries for all of them), and site and artefact pages the condition
 # timelines of the record and of its artefacts (three each) and who is held responsible.
 QUERY_BOUNDS = [
-    ("registry:home", None, 9), ("registry:map", None, 2), ("registry:pledge-tracker", None, 9),
+    ("registry:home", None, 12), ("registry:map", None, 2), ("registry:pledge-tracker", None, 9),
     ("registry:site-list", None, 4), ("registry:artefact-list", None, 4), ("registry:event-list", None, 2),
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
