@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from registry.models import Artefact, DamageReport, HeritageSite, Intervention, MediaItem
 from registry.licences import creative_commons_uri
+from registry.selectors.visibility import may_see
 
 from .access import AUTHENTICATION_CLASSES, visible
 from .errors import JSONErrorsMixin
@@ -73,13 +74,13 @@ def _metadata(item: MediaItem) -> list[dict]:
     ]
     if item.taken:
         entries.append(_entry("Date taken (EDTF)", item.taken))
-    if item.taken_by_id and item.taken_by.is_public:
+    if item.taken_by_id and may_see(item.taken_by):
         entries.append(_entry("Taken by", item.taken_by.name))
     if item.acquired:
         entries.append(_entry("Acquisition date (EDTF)", item.acquired))
-    if item.provider_id and item.provider.is_public:
+    if item.provider_id and may_see(item.provider):
         entries.append(_entry("Imagery provider", item.provider.name))
-    if item.source_id and item.source.is_public:
+    if item.source_id and may_see(item.source):
         entries.append(_entry("Source", item.source.title))
     return entries
 
