@@ -30,6 +30,7 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 
 from registry import caching, workflow
+from registry.selectors import visibility
 from registry.models import (
     Actor,
     APIKey,
@@ -260,6 +261,18 @@ def _set_lifecycle(
     record_save(record=record, user=user, reason=reason or _("Lifecycle: %(to)s") % {"to": to},
                 public_note=public_note)
     _log_move(record, from_state=from_state, user=user, reason=reason, partner=partner)
+    if Lifecycle.PUBLISHED in (from_state, to):
+        _touch_dependents(record)
+
+
+def _touch_dependents(record: Record) -> None:
+    """The rows whose visibility rests on ``record`` changed with it: their ``updated_at``
+    moves, so that a mirror reading the changes feed since a moment hears of them (a
+    citation of an archived report now reads ``archived`` there). Their own fields, version
+    and history are unchanged."""
+    now = timezone.now()
+    for rows in visibility.resting_on(record):
+        rows.update(updated_at=now)
 
 
 def _log_move(
@@ -528,14 +541,28 @@ def curator_group_sync() -> Any:
     return group
 
 
-def curator_create(*, username: str, password: str, email: str = "") -> Any:
-    """A staff user (never a superuser) in the curators' group."""
+def reviewer_group_sync() -> Any:
+    """The reviewers' group: view rights on every registry model and its history, nothing
+    more. What reviewers do besides reading, publishing or returning a record under
+    review, ``workflow.check_move`` allows them. Migration 0014 creates the group."""
+    from django.contrib.auth.models import Group, Permission
+
+    with transaction.atomic():
+        group, _created = Group.objects.get_or_create(name=workflow.REVIEWER_GROUP)
+        group.permissions.add(*Permission.objects.filter(
+            content_type__app_label="registry", codename__startswith="view_"))
+    return group
+
+
+def curator_create(*, username: str, password: str, email: str = "", reviewer: bool = False) -> Any:
+    """A staff user (never a superuser) in the curators' group, or with ``reviewer`` in the
+    reviewers' group."""
     with transaction.atomic():
         user = get_user_model()(username=username, email=email, is_staff=True, is_superuser=False)
         user.set_password(password)
         user.full_clean()
         user.save()
-        user.groups.add(curator_group_sync())
+        user.groups.add(reviewer_group_sync() if reviewer else curator_group_sync())
     return user
 
 

@@ -5,7 +5,10 @@
       └──return (reason)─┘
 
 Partner institutions submit their own drafts; curators make every other move.
-A record a curator or partner submitted is published by a *second* curator:
+Reviewers (staff in the "reviewer" group) read everything and make the two
+moves of review, publish and return, but edit nothing: an editor or
+fact-checker who signs records off without writing them. A record a curator
+or partner submitted is published by a *second* person, a reviewer or curator:
 not the one who submitted it, nor anyone who changed it while it waited. An
 installation with one curator sets ``REVIEW_SINGLE_CURATOR``, which lets a
 curator publish their own work, straight from draft if they like. Moves made
@@ -27,6 +30,7 @@ from django.utils.translation import gettext as _
 from registry.models import Lifecycle, PartnerInstitution, Record
 
 CURATOR_GROUP = "curator"
+REVIEWER_GROUP = "reviewer"
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Lifecycle.DRAFT: {Lifecycle.IN_REVIEW, Lifecycle.PUBLISHED, Lifecycle.ARCHIVED},
@@ -38,6 +42,9 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 # The only move a partner makes, on its own submissions.
 PARTNER_MOVES = {(Lifecycle.DRAFT, Lifecycle.IN_REVIEW)}
+
+# The moves a reviewer makes: the two ways out of the review queue.
+REVIEW_MOVES = {(Lifecycle.IN_REVIEW, Lifecycle.PUBLISHED), (Lifecycle.IN_REVIEW, Lifecycle.DRAFT)}
 
 # How far back the history is read to find who submitted a record under review.
 AUTHOR_SCAN_LIMIT = 500
@@ -59,6 +66,18 @@ def is_curator(user) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or (user.is_staff and user.groups.filter(name=CURATOR_GROUP).exists())
+
+
+def is_reviewer(user) -> bool:
+    """Staff in the reviewers' group (a curator reviews too, but is not counted here)."""
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+        return False
+    return user.groups.filter(name=REVIEWER_GROUP).exists()
+
+
+def reads_everything(user) -> bool:
+    """Curators and reviewers: they see every record, in any state."""
+    return is_curator(user) or is_reviewer(user)
 
 
 def single_curator() -> bool:
@@ -133,7 +152,12 @@ def check_move(
     if user is None:
         return  # the registry itself: seed loader, imports
     if not is_curator(user):
-        raise MoveRefused(_("Only curators move records along their lifecycle."))
+        if not is_reviewer(user):
+            raise MoveRefused(_("Only curators and reviewers move records along their lifecycle."))
+        if move not in REVIEW_MOVES:
+            raise MoveRefused(
+                _("Reviewers publish or return records under review; curators make every other move.")
+            )
     if move == (Lifecycle.IN_REVIEW, Lifecycle.DRAFT) and not reason.strip():
         raise ValidationError(
             {"reason": _("Say why the record goes back: its submitter reads this.")}

@@ -203,3 +203,42 @@ def test_restoring_from_a_stale_page_restores_nothing(admin_client):
 
     assert any("Nothing was restored" in message for message in messages_of(response))
     assert HeritageSite.objects.get(pk=site.pk).description == "Third"
+
+
+# Reviewers: read everything, publish or return from the queue, edit nothing
+
+
+@pytest.fixture
+def rana_client() -> Client:
+    rana = services.curator_create(username="rana", password="a-long-reviewer-passphrase", reviewer=True)
+    client = Client()
+    client.force_login(rana)
+    return client
+
+
+def test_a_reviewer_publishes_and_returns_from_the_queue(rana_client, partner_report, revised_site):
+    queue = rana_client.get(reverse("admin:registry_review_queue"))
+    assert queue.status_code == 200
+    assert "Tower tombs blown up" in queue.content.decode()
+
+    publish(rana_client, partner_report)
+    partner_report.refresh_from_db()
+    assert partner_report.lifecycle == Lifecycle.PUBLISHED
+    move = LifecycleMove.objects.for_record(partner_report).newest_first().first()
+    assert move.moved_by.username == "rana"
+
+    send_back(rana_client, revised_site, "The date of the survey is missing.")
+    revised_site.refresh_from_db()
+    assert revised_site.lifecycle == Lifecycle.DRAFT
+
+
+def test_a_reviewer_reads_records_but_cannot_change_them(rana_client, partner_report):
+    change_url = reverse("admin:registry_damagereport_change", args=[partner_report.pk])
+    page = rana_client.get(change_url)
+    assert page.status_code == 200
+    assert b'name="title"' not in page.content  # read-only: no form field
+    reply = rana_client.post(change_url, {"title": "Rewritten", "version": partner_report.version})
+    assert reply.status_code == 403
+    partner_report.refresh_from_db()
+    assert (partner_report.title, partner_report.version) == ("Tower tombs blown up", 1)
+    assert rana_client.get(reverse("admin:registry_damagereport_add")).status_code == 403

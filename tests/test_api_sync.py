@@ -49,6 +49,28 @@ def test_sync_round_trip_sees_changes_and_withdrawals(api, curator):
     assert curator.get(f"/api/v1/damage-reports/?updated_since={mark}").json()["results"][0]["lifecycle"] == "archived"
 
 
+def test_withdrawing_a_report_reaches_mirrors_through_its_citations(api, curator):
+    report = f.DamageReportFactory()
+    citation = f.CitationFactory(damage_report=report, source=report.source)
+    other = f.CitationFactory()
+    f.CitationFactory(damage_report=report, source=report.source, lifecycle=Lifecycle.DRAFT)
+    mark = quote(timezone.now().isoformat())
+    assert curator.post(f"/api/v1/damage-reports/{report.slug}/transition/",
+                        {"to": "archived", "version": report.version}, format="json").status_code == 200
+
+    by_slug = {entry["slug"]: entry for entry in feed(api, f"/api/v1/changes/?since={mark}")}
+    assert by_slug[citation.slug]["lifecycle"] == "archived"
+    assert by_slug[citation.slug]["type"] == "citation"
+    assert other.slug not in by_slug
+    citation.refresh_from_db()
+    assert (citation.version, citation.lifecycle) == (1, Lifecycle.PUBLISHED)
+
+    mark = quote(timezone.now().isoformat())
+    report.refresh_from_db()
+    services.record_transition(record=report, to=Lifecycle.DRAFT, reason="Checked again")
+    assert citation.slug not in {entry["slug"] for entry in feed(api, f"/api/v1/changes/?since={mark}")}
+
+
 def test_feed_pages_cover_every_change_once(api):
     made = {f.ActorFactory().slug for _ in range(7)}
     entries = feed(api, "/api/v1/changes/?page_size=2")

@@ -160,3 +160,34 @@ def test_a_partner_moves_nothing_but_its_own_drafts_to_review(partner_a, partner
     assert refused.status_code == 403 and "curators" in refused.json()["detail"]
     assert other.status_code == 403
     assert DamageReport.objects.get(slug=submission["slug"]).lifecycle == Lifecycle.IN_REVIEW
+
+
+@pytest.fixture
+def reviewer() -> APIClient:
+    from registry import services
+
+    user = services.curator_create(username="reviewer-lina", password="a-long-reviewer-passphrase",
+                                   reviewer=True)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_reviewer_reads_submissions_publishes_them_and_edits_nothing(reviewer, submission):
+    url = f"/api/v1/damage-reports/{submission['slug']}/"
+    read = reviewer.get(url)
+    assert read.status_code == 200 and read.json()["lifecycle"] == "in_review"
+    assert reviewer.get(f"{url}review/").status_code == 200
+
+    edit = reviewer.patch(url, {"title": "Rewritten", "version": submission["version"]}, format="json")
+    assert edit.status_code == 403
+    assert "Reviewers publish or return" in edit.json()["detail"]
+    assert reviewer.get(url).json()["title"] == "Display cases smashed"
+    created = post(reviewer, "/api/v1/sources/", {"title": "A new source"})
+    assert created.status_code == 403
+
+    archive = post(reviewer, f"{url}transition/", {"to": "archived", "version": submission["version"]})
+    assert archive.status_code == 403
+    published = post(reviewer, f"{url}transition/", {"to": "published", "version": submission["version"]})
+    assert published.status_code == 200, published.content
+    assert published.json()["lifecycle"] == "published"

@@ -18,9 +18,9 @@ from tests.factories import (
     InterventionFactory, PledgeStatusChangeFactory, RestorationPledgeFactory, SiteNameFactory, SourceFactory,
 )
 
-# serialized_rollback: the rows the migrations made (vocabularies, the curator group) are put
-# back after each test, so a test file run after this one in the same worker still has them.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The rows the migrations made (vocabularies, the curator group) are put back before each
+# test by the vocabularies_present fixture in conftest.py.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 SERIOUS = {"serious", "critical"}

@@ -1,7 +1,7 @@
 """Every page and API endpoint, read by every kind of reader, over a registry full of secrets.
 
 Readers: anonymous, partner A (which submitted some of the records in review),
-partner B, a curator and a second curator reviewing. Public pages show only
+partner B, a curator and a reviewer (who reads what curators read and edits nothing). Public pages show only
 what the public may see, whoever reads them; the API shows each reader what
 ``tests/matrix_world.py`` says it is entitled to; the admin is for curators.
 No response may carry an unpublished slug, name or quote, or a sensitive
@@ -37,9 +37,9 @@ PAGE_DETAIL = {
 JSONLD = {"sites", "artefacts", "damage-events", "pledges"}
 
 
-def _curator_client(username: str) -> APIClient:
+def _curator_client(username: str, group: str = "curator") -> APIClient:
     user = User.objects.create_user(username, password=f"pw-{username}", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="curator")[0])
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
     client = APIClient()
     client.force_login(user)
     return client
@@ -53,7 +53,7 @@ def readers(db) -> dict[str, APIClient]:
         "partner_a": a.client,
         "partner_b": b.client,
         "curator": _curator_client("curator-matrix"),
-        "reviewer": _curator_client("reviewer-matrix"),
+        "reviewer": _curator_client("reviewer-matrix", group="reviewer"),
     }
     clients["partner_a"].institution = a.institution
     return clients

@@ -31,7 +31,7 @@ LARGE_TABLES = {
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

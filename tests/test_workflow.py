@@ -243,3 +243,48 @@ def test_the_registry_itself_publishes_without_review():
     services.record_publish(record=report)  # the seed loader and imports act as user=None
 
     assert LifecycleMove.objects.for_record(report).get().moved_by is None
+
+
+# Reviewers
+
+
+@pytest.fixture
+def rana():
+    return services.curator_create(username="rana", password="a-long-reviewer-passphrase", reviewer=True)
+
+
+def test_a_reviewer_publishes_and_returns_what_is_under_review_and_nothing_else(rana, amal):
+    assert workflow.is_reviewer(rana) and not workflow.is_curator(rana)
+    waiting = cited_draft()
+    services.record_submit_for_review(record=waiting, user=amal)
+    services.record_publish(record=waiting, user=rana)
+    assert DamageReport.objects.get(pk=waiting.pk).lifecycle == Lifecycle.PUBLISHED
+
+    returned = cited_draft()
+    services.record_submit_for_review(record=returned, user=amal)
+    with pytest.raises(ValidationError) as missing:
+        services.record_return(record=returned, user=rana, reason=" ")
+    assert "reason" in missing.value.message_dict
+    services.record_return(record=returned, user=rana, reason="Which source says seven?")
+    assert DamageReport.objects.get(pk=returned.pk).lifecycle == Lifecycle.DRAFT
+
+    for record, to in [
+        (cited_draft(), Lifecycle.IN_REVIEW),
+        (cited_draft(), Lifecycle.PUBLISHED),
+        (waiting, Lifecycle.RETRACTED),
+        (waiting, Lifecycle.ARCHIVED),
+    ]:
+        before = type(record).objects.get(pk=record.pk).lifecycle
+        with pytest.raises(workflow.MoveRefused, match="Reviewers publish or return"):
+            services.record_transition(record=record, to=to, user=rana)
+        assert type(record).objects.get(pk=record.pk).lifecycle == before
+
+
+def test_a_reviewer_account_that_is_no_longer_staff_moves_nothing(rana, amal):
+    waiting = cited_draft()
+    services.record_submit_for_review(record=waiting, user=amal)
+    rana.is_staff = False
+    rana.save()
+    with pytest.raises(workflow.MoveRefused, match="Only curators and reviewers"):
+        services.record_publish(record=waiting, user=rana)
+    assert DamageReport.objects.get(pk=waiting.pk).lifecycle == Lifecycle.IN_REVIEW

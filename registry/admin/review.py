@@ -121,7 +121,8 @@ def review_move_view(request, model_name: str, pk: int, move: str):
     if model_admin is None or not issubclass(model, Record) or move not in ("publish", "return"):
         raise Http404
     record = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    if not model_admin.has_change_permission(request, record):
+    # Reviewers only view records; workflow.check_move lets them make these two moves.
+    if not (model_admin.has_change_permission(request, record) or workflow.is_reviewer(request.user)):
         raise PermissionDenied
     form_class, prefix = (PublishForm, "p") if move == "publish" else (ReturnForm, "r")
     form = form_class(request.POST, prefix=f"{prefix}{model_name}{pk}")

@@ -13,13 +13,11 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from registry import services
+from registry import services, workflow
 from registry.models import APIKey, Lifecycle, PartnerInstitution
 from registry.selectors import visibility
 
 from .guard import GuardedBasicAuthentication, is_clean, record_failure, refuse_if_blocked
-
-CURATOR_GROUP = "curator"
 
 # Lifecycles in which a partner may still change its own submission.
 PARTNER_EDITABLE = (Lifecycle.DRAFT, Lifecycle.IN_REVIEW)
@@ -34,22 +32,31 @@ def partner_of(request) -> PartnerInstitution | None:
 def is_curator(request) -> bool:
     """Superusers and staff in the curator group; remembered for the request."""
     cached = getattr(request, "_registry_is_curator", None)
-    if cached is not None:
-        return cached
-    user = getattr(request, "user", None)
-    result = bool(
-        user is not None and user.is_authenticated and partner_of(request) is None
-        and (user.is_superuser or (user.is_staff and user.groups.filter(name=CURATOR_GROUP).exists()))
-    )
-    request._registry_is_curator = result
-    return result
+    if cached is None:
+        cached = partner_of(request) is None and workflow.is_curator(getattr(request, "user", None))
+        request._registry_is_curator = cached
+    return cached
+
+
+def is_reviewer(request) -> bool:
+    """Staff in the reviewer group: they read what curators read and make the moves of review."""
+    cached = getattr(request, "_registry_is_reviewer", None)
+    if cached is None:
+        cached = partner_of(request) is None and workflow.is_reviewer(getattr(request, "user", None))
+        request._registry_is_reviewer = cached
+    return cached
+
+
+def reads_everything(request) -> bool:
+    """Curators and reviewers see every record, in any state, and exact coordinates."""
+    return is_curator(request) or is_reviewer(request)
 
 
 def reader_of(request) -> visibility.Reader:
     """The reader ``request`` speaks for, as the visibility rule knows readers."""
     if request is None:
         return visibility.PUBLIC
-    if is_curator(request):
+    if reads_everything(request):
         return visibility.CURATOR
     return visibility.partner_reader(partner_of(request))
 
@@ -67,7 +74,7 @@ def may_read(record, request) -> bool:
 
 def variant_key(request) -> str:
     """The part of a cache key that differs between readers of the same URL."""
-    if is_curator(request):
+    if reads_everything(request):
         return "curator"
     partner = partner_of(request)
     return f"partner-{partner.pk}" if partner else "public"
@@ -151,6 +158,10 @@ class RegistryPermission(BasePermission):
             return False  # DRF answers 401 with WWW-Authenticate
         if is_curator(request):
             return True
+        if is_reviewer(request):
+            # The service decides which moves: publish or return what is under review.
+            self.message = _("Reviewers publish or return records under review; they edit nothing.")
+            return view.action == "transition"
         if partner_of(request) is None:
             self.message = _("Only curators and partner institutions may write.")
             return False
@@ -167,6 +178,8 @@ class RegistryPermission(BasePermission):
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS or is_curator(request):
             return True
+        if is_reviewer(request):
+            return view.action == "transition"
         partner = partner_of(request)
         if partner is None or obj.submitted_by_id != partner.pk:
             self.message = _("You may change only your own institution's submissions.")

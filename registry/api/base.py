@@ -20,7 +20,7 @@ from registry.models import Citation, Lifecycle, LifecycleMove
 from registry.selectors.history import public_history
 from registry.workflow import MoveRefused
 
-from .access import AUTHENTICATION_CLASSES, RegistryPermission, is_curator, partner_of, reader_of, visible
+from .access import AUTHENTICATION_CLASSES, RegistryPermission, partner_of, reader_of, reads_everything, visible
 from . import linked_art, representations
 from .conditional import VARY, make_etag, newest_change, not_modified, set_validators
 from .errors import JSONErrorsMixin, PayloadTooLarge
@@ -252,9 +252,9 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     def review(self, request, *args, **kwargs):
         record = self.get_object()
         partner = partner_of(request)
-        if not is_curator(request) and (partner is None or record.submitted_by_id != partner.pk):
-            raise PermissionDenied(_("Only curators and the institution that submitted a record "
-                                     "read its review log."))
+        if not reads_everything(request) and (partner is None or record.submitted_by_id != partner.pk):
+            raise PermissionDenied(_("Only curators, reviewers and the institution that submitted a "
+                                     "record read its review log."))
         moves = LifecycleMove.objects.for_record(record).select_related("partner").newest_first()
         return Response(ReviewMoveSerializer(moves, many=True).data)
 

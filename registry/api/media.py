@@ -30,7 +30,7 @@ from registry.models import (
     Source,
 )
 
-from .access import is_curator, visible
+from .access import reads_everything, visible
 from .base import RecordViewSet
 from .fields import DayKeyField, RecordSlugField
 from .iiif import manifest_url
@@ -343,7 +343,7 @@ class MediaPairViewSet(RecordViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.request.method in ("GET", "HEAD", "OPTIONS") and not is_curator(self.request):
+        if self.request.method in ("GET", "HEAD", "OPTIONS") and not reads_everything(self.request):
             # A pair is shown only when the caller may see both of its images.
             images = visible(MediaItem.objects.all(), self.request).values("pk")
             queryset = queryset.filter(before__in=images, after__in=images)

@@ -19,7 +19,7 @@ from registry.models import (
 )
 from registry.models.sources import CITATION_TARGETS
 
-from .access import is_curator, may_read
+from .access import is_curator, may_read, reads_everything
 from .verdicts import (
     ConditionFieldMixin, ConditionListSerializer, VerdictFieldsMixin, VerdictListSerializer,
 )
@@ -123,7 +123,7 @@ class SiteSerializer(ConditionFieldMixin, RecordSerializer):
 
     def _shows_exact(self, site) -> bool:
         request = self.context.get("request")
-        return not site.is_sensitive or (request is not None and is_curator(request))
+        return not site.is_sensitive or (request is not None and reads_everything(request))
 
     def get_coordinates_coarsened(self, site) -> bool:
         return site.latitude is not None and not self._shows_exact(site)

@@ -49,6 +49,24 @@ DEPENDENCIES: dict[type[Model], tuple[tuple[str, bool], ...]] = {
 }
 
 
+def resting_on(record: Model) -> list[QuerySet[Model]]:
+    """The rows whose visibility rests on ``record``, directly or through others: the
+    citations and attributions of a report or event, a pledge's status changes and their
+    citations. When ``record`` enters or leaves public view, so do they."""
+    found: list[QuerySet[Model]] = []
+
+    def walk(model: type[Model], path: str) -> None:
+        for dependent, fields in DEPENDENCIES.items():
+            for name, _optional in fields:
+                if dependent._meta.get_field(name).related_model is model:
+                    lookup = f"{name}__{path}" if path else name
+                    found.append(dependent._default_manager.filter(**{lookup: record}))
+                    walk(dependent, lookup)
+
+    walk(type(record), "")
+    return found
+
+
 def _own_standing(reader: Reader, prefix: str) -> Q:
     rule = Q(**{f"{prefix}lifecycle": Lifecycle.PUBLISHED})
     if reader.partner_id is not None:

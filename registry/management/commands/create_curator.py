@@ -1,4 +1,4 @@
-"""Create a curator: a staff user (not a superuser) in the "curator" group."""
+"""Create a curator: a staff user (not a superuser) in the "curator" group; or a reviewer."""
 
 from __future__ import annotations
 
@@ -25,9 +25,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username", nargs="?", help="Asked for when left out.")
         parser.add_argument("--email", default="")
+        parser.add_argument("--reviewer", action="store_true",
+                            help="A reviewer instead: reads everything, publishes or returns what "
+                                 "waits in review, edits nothing.")
         parser.add_argument("--password", help=f"Prefer {PASSWORD_ENV} or the prompt: arguments show up in ps.")
 
-    def handle(self, *args, username: str | None, email: str, password: str | None, **options):
+    def handle(self, *args, username: str | None, email: str, password: str | None, reviewer: bool = False,
+               **options):
         username = username or self._prompt_username()
         if get_user_model().objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
@@ -35,10 +39,11 @@ class Command(BaseCommand):
         user = get_user_model()(username=username, email=email)
         try:
             validate_password(password, user)
-            user = services.curator_create(username=username, email=email, password=password)
+            user = services.curator_create(username=username, email=email, password=password, reviewer=reviewer)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
-        self.stdout.write(self.style.SUCCESS(f"Curator {user.username} created."))
+        role = "Reviewer" if reviewer else "Curator"
+        self.stdout.write(self.style.SUCCESS(f"{role} {user.username} created."))
 
     def _prompt_username(self) -> str:
         if not sys.stdin.isatty():
