@@ -324,6 +324,18 @@ def test_two_field_rules_are_reported_on_a_field(
     assert message in errors[field]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/damage-reports/", "/api/v1/sites/?country=SY",
+                                  "/api/v1/damage-reports/temple-destroyed/"])
+def test_an_unknown_query_parameter_is_a_400_naming_it(registry_data, api, path):
+    joiner = "&" if "?" in path else "?"
+    response = api.get(f"{path}{joiner}severty=destroyed")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == ["severty"]
+    assert "ordering" in errors["severty"][0] and "page_size" in errors["severty"][0]
+    assert api.get(f"{path}{joiner}page_size=5").status_code == 200
+
+
 def test_format_in_the_query_wins_over_accept(registry_data, api):
     response = api.get("/api/v1/sites/?format=csv", HTTP_ACCEPT="application/json")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -67,6 +68,12 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:
             filterset.reader = reader_of(request)
+            # A misspelt filter (``?severty=destroyed``) would otherwise answer the whole list.
+            unknown = sorted(set(request.query_params) - set(filterset.filters) - self.NOT_FILTERS)
+            if unknown:
+                takes = ", ".join(sorted({*filterset.filters, *self.NOT_FILTERS}))
+                raise ValidationError({name[:100]: [_("Unknown parameter. This endpoint takes: %(names)s.")
+                                                    % {"names": takes}] for name in unknown[:20]})
             errors = {
                 name: [_("Either true or false.")]
                 for name, definition in filterset.filters.items()
@@ -221,8 +228,12 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
             raise ValidationError({"version": [_("Send the version of the record you edited.")]})
         for name in ("citations", "slug"):
             data.pop(name, None)  # evidence is added through /citations/; slugs never change
-        self.update_record(record, data, version=version)
-        return Response(self.get_serializer(self.reread(record)).data)
+        with transaction.atomic():
+            # Read back under the write's row lock: the answer is the version this write made,
+            # never that of a write that committed just after it.
+            self.update_record(record, data, version=version)
+            output = self.get_serializer(self.reread(record)).data
+        return Response(output)
 
     def update_record(self, record, data: dict, *, version: int):
         fields, m2m = split_m2m(self.model, data)
@@ -237,13 +248,15 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            services.record_transition(
-                record=record, to=data["to"], user=request.user, reason=data.get("reason", ""),
-                expected_version=data["version"], partner=partner_of(request),
-                public_note=data.get("public_note", ""))
+            with transaction.atomic():  # read back under the move's row lock, as in ``update``
+                services.record_transition(
+                    record=record, to=data["to"], user=request.user, reason=data.get("reason", ""),
+                    expected_version=data["version"], partner=partner_of(request),
+                    public_note=data.get("public_note", ""))
+                output = self.get_serializer(self.reread(record)).data
         except MoveRefused as refusal:
             raise PermissionDenied(str(refusal)) from refusal
-        return Response(self.get_serializer(self.reread(record)).data)
+        return Response(output)
 
     @extend_schema(responses=ReviewMoveSerializer(many=True), summary="The review log of a record "
                    "(curators and the submitting partner)", filters=False)
