@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import URLValidator
 from django.db.models import Q
@@ -30,7 +32,7 @@ class DayKeyField(serializers.ReadOnlyField):
         return format_day_key(value) or None
 
 
-def _looked_up(field: serializers.Field) -> dict:
+def _looked_up(field: Any) -> dict:
     """Rows already read for this request's body, by what was asked: each slug is read once."""
     context = getattr(field.root, "_context", None)
     return context.setdefault("_looked_up", {}) if context is not None else {}
@@ -40,7 +42,7 @@ class SlugLookupMixin:
     """Slug fields that read a row once per request, and a list of slugs in one query."""
 
     def lookup_scope(self) -> tuple:
-        return (self.get_queryset().model._meta.label,)
+        return (cast(Any, self).get_queryset().model._meta.label,)
 
     def read_ahead(self, slugs) -> None:
         """Read the rows of ``slugs`` in one query, for the look-ups that follow."""
@@ -48,14 +50,14 @@ class SlugLookupMixin:
         scope = self.lookup_scope()
         wanted = {slug for slug in slugs if isinstance(slug, str) and (scope, slug) not in found}
         if wanted:
-            for row in self.get_queryset().filter(slug__in=wanted):
+            for row in cast(Any, self).get_queryset().filter(slug__in=wanted):
                 found[(scope, row.slug)] = row
 
     def lookup(self, slug: str):
         found = _looked_up(self)
         key = (self.lookup_scope(), slug)
         if key not in found:
-            found[key] = self.get_queryset().get(slug=slug)
+            found[key] = cast(Any, self).get_queryset().get(slug=slug)
         return found[key]
 
 
@@ -89,7 +91,7 @@ def _slug_fields(fields, item, wanted: dict) -> None:
             continue
         if isinstance(field, serializers.ListSerializer):
             for nested in value if isinstance(value, list) else []:
-                _slug_fields(field.child.fields, nested, wanted)
+                _slug_fields(cast(Any, field.child).fields, nested, wanted)
             continue
         values = value if isinstance(field, ReadAheadManyRelatedField) and isinstance(value, list) else [value]
         field = getattr(field, "child_relation", field)
