@@ -24,8 +24,8 @@ from .verdicts import (
     ConditionFieldMixin, ConditionListSerializer, VerdictFieldsMixin, VerdictListSerializer,
 )
 from .fields import (
-    AllowedChoiceField, DayKeyField, PartnerSlugField, RecordSlugField, StrictCharField, StrictEmailField, StrictSlugField,
-    StrictURLField, TermField,
+    AllowedChoiceField, DayKeyField, PartnerSlugField, ReadAheadListSerializer, RecordSlugField, StrictCharField,
+    StrictEmailField, StrictSlugField, StrictURLField, TermField, read_ahead,
 )
 
 V = Term.Vocabulary
@@ -78,6 +78,10 @@ class RecordSerializer(StrictModelSerializer):
     class Meta:
         read_only_fields = RECORD_READ_ONLY
         extra_kwargs = {"slug": {"required": False}}
+
+    def to_internal_value(self, data):
+        read_ahead(self, data)  # the slugs of the body, a query for each kind rather than each slug
+        return super().to_internal_value(data)
 
 
 class NameSerializer(serializers.Serializer):
@@ -196,6 +200,7 @@ class CitationInputSerializer(StrictModelSerializer):
         model = Citation
         fields = ["slug", "lifecycle", "source", "quote", "locator", "speaker", "stance", "note"]
         read_only_fields = ["lifecycle"]
+        list_serializer_class = ReadAheadListSerializer
         extra_kwargs = {"slug": {"required": False}}
 
 
