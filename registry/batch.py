@@ -32,9 +32,11 @@ from registry.batch_context import (
 from registry.constraints import check_constraints
 from registry.dates import EDTFModelMixin, edtf_bounds
 from registry.importing.columns import (
+    IMPORT_LIFECYCLES,
     CellError,
     Column,
     RecordSpec,
+    citation_field_for,
     read_scalar,
     split_list,
 )
@@ -95,13 +97,45 @@ def _read_reference(context: BatchContext, column: Column, text: str, result: Ro
         return pk
     reference = context.reference(column.related_model, text)
     if reference is None:
-        result.error(
-            column.name,
-            _("No %(model)s has the slug “%(value)s”.")
-            % {"model": column.related_model._meta.verbose_name, "value": text},
-        )
+        if column.name in context.self_columns:
+            _file_reference(context, column, text, result)
+        else:
+            result.error(
+                column.name,
+                _("No %(model)s has the slug “%(value)s”.")
+                % {"model": column.related_model._meta.verbose_name, "value": text},
+            )
         return None
     return reference.pk
+
+
+def _file_reference(context: BatchContext, column: Column, text: str, result: RowResult) -> None:
+    """A slug not stored yet may name a record that a row above creates; it is written with it."""
+    row = context.file_row(text)
+    model = column.related_model._meta.verbose_name
+    if row is not None and row not in context.invalid_rows:
+        result.pending.setdefault(column.name, []).append(text)
+    elif row is not None:
+        result.error(
+            column.name,
+            _("Row %(row)s, which creates the %(model)s “%(value)s”, has problems; fix it first.")
+            % {"row": row, "model": model, "value": text},
+        )
+    elif context.chunk_rows.get(text, 0) > result.row:
+        result.error(
+            column.name,
+            _(
+                "The %(model)s “%(value)s” is created by row %(row)s, below this one; "
+                "move that row above."
+            )
+            % {"row": context.chunk_rows[text], "model": model, "value": text},
+        )
+    else:
+        result.error(
+            column.name,
+            _("No %(model)s has the slug “%(value)s”, and no row above creates one.")
+            % {"model": model, "value": text},
+        )
 
 
 def _read_cells(context: BatchContext, raw: dict[str, Any], result: RowResult) -> tuple[dict, dict]:
@@ -199,8 +233,10 @@ def _full_clean(
     errors = _clean_fields(context, instance, exclude)
     for name, messages in _model_clean(context, instance).items():
         errors.setdefault(name, []).extend(messages)
+    # A record's link to another of its kind is checked too: a site cannot be part of itself.
+    linked = {context.spec.by_name[name].model_field.name for name in context.self_columns}
     for name, messages in check_constraints(
-        instance, exclude | set(errors), memo=context.constraint_results
+        instance, (exclude - linked) | set(errors), memo=context.constraint_results
     ).items():
         errors.setdefault(name, []).extend(messages)
     columns = context.spec.by_name
@@ -331,31 +367,108 @@ def _new_record(context: BatchContext, raw: dict, values: dict, lifecycle: str, 
     return instance
 
 
-def _changed_record(instance: Record, values: dict, m2m: dict, lifecycle: str, result: RowResult):
+def _changed_record(
+    context: BatchContext,
+    instance: Record,
+    values: dict,
+    m2m: dict,
+    lifecycle: str,
+    result: RowResult,
+):
     existing_m2m = {name: [obj.pk for obj in getattr(instance, name).all()] for name in m2m}
     result.changed = _changes(instance, values, m2m, existing_m2m)
+    for name in result.pending:  # a record not written yet is never the stored value
+        column = context.spec.by_name[name]
+        changed = name if column.kind == "refs" else column.model_field.attname
+        if changed not in result.changed:
+            result.changed.append(changed)
     for name, value in values.items():
         setattr(instance, name, value)
     moved = lifecycle and lifecycle != instance.lifecycle
-    result.action = "update" if result.changed or moved else "unchanged"
+    result.action = "update" if result.changed or moved or result.citation else "unchanged"
     return instance
 
 
+def existing_citations(model: type[Record], pks: list[int]) -> dict[int, set[tuple[int, str]]]:
+    """(source, quoted phrase) of every citation of each record, whatever its lifecycle."""
+    target = citation_field_for(model) + "_id"
+    cited: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for start in range(0, len(pks), 5000):
+        for pk, source_id, quote in Citation.objects.filter(
+            **{f"{target}__in": pks[start : start + 5000]}
+        ).values_list(target, "source_id", "quote"):
+            cited[pk].add((source_id, quote))
+    return cited
+
+
+def already_cited(cited: set[tuple[int, str]], citation: Citation) -> bool:
+    """The record cites this source with this phrase (or at all, when the row gives no phrase)."""
+    if not citation.quote:
+        return any(source_id == citation.source_id for source_id, _quote in cited)
+    return (citation.source_id, citation.quote) in cited
+
+
+def _added_citation(
+    context: BatchContext,
+    raw: dict,
+    instance: Record,
+    result: RowResult,
+    cited: dict[int, set[tuple[int, str]]],
+) -> Citation | None:
+    """The citation an update row's citation columns add, if the claim does not cite it yet."""
+    spec = context.spec
+    if not any(_cell(raw, name) for name in spec.citation_columns):
+        return None
+    if not _cell(raw, "citation_source") and not (
+        spec.default_citation_source and _cell(raw, spec.default_citation_source)
+    ):
+        result.error("citation_source", _("Name the source of this citation."))
+        return None
+    lifecycle = instance.lifecycle if instance.lifecycle in IMPORT_LIFECYCLES else Lifecycle.DRAFT
+    errors = len(result.errors)
+    citation = _claim_citation(context, raw, instance, result, lifecycle)
+    if citation is None or len(result.errors) > errors:
+        return None
+    source = context.reference(Source, citation.cited_source_slug)
+    if lifecycle == Lifecycle.PUBLISHED and source and source.lifecycle != Lifecycle.PUBLISHED:
+        result.error(
+            "citation_source",
+            _(
+                "The source “%(source)s” is not published; publish it before citing it on this published claim."
+            )
+            % {"source": citation.cited_source_slug},
+        )
+        return None
+    return None if already_cited(cited.get(instance.pk, set()), citation) else citation
+
+
 def validate_row(
-    context: BatchContext, row: int, raw: dict[str, Any], existing: dict[str, Record]
+    context: BatchContext,
+    row: int,
+    raw: dict[str, Any],
+    existing: dict[str, Record],
+    cited: dict[int, set[tuple[int, str]]] | None = None,
 ) -> RowResult:
-    """Check one row as a single write would be checked; the result says what it would write."""
+    """Check one row as a single write would be checked; the result says what it would write.
+
+    ``cited`` holds the citations of the existing records the chunk names
+    (``existing_citations``), for the citation columns of update rows.
+    """
     spec, result = context.spec, RowResult(row=row)
     values, m2m = _read_cells(context, raw, result)
     lifecycle = values.pop("lifecycle", None) or ""
     if spec.model is Citation:
         _citation_target(context, raw, values, result)
-    _check_slug(context, _cell(raw, "slug"), result)
-    instance = existing.get(_cell(raw, "slug"))
+    slug = _cell(raw, "slug")
+    _check_slug(context, slug, result)
+    instance = existing.get(slug)
+    creates = instance is None
     if instance is None:
         instance = _new_record(context, raw, values, lifecycle, result)
     else:
-        instance = _changed_record(instance, values, m2m, lifecycle, result)
+        if spec.is_claim:
+            result.citation = _added_citation(context, raw, instance, result, cited or {})
+        instance = _changed_record(context, instance, values, m2m, lifecycle, result)
     result.lifecycle = lifecycle
     _published_sources(context, values, result, lifecycle or instance.lifecycle)
     exclude = _fk_names(spec.model) | ({"slug"} if not instance.slug else set())
@@ -369,6 +482,8 @@ def validate_row(
     result.instance, result.m2m = instance, m2m
     if result.errors:
         result.action = ""
+    if creates:
+        context.remember_row(slug, result)
     return result
 
 
@@ -376,6 +491,20 @@ def validate_rows(
     *, context: BatchContext, rows: list[tuple[int, dict[str, Any]]]
 ) -> list[RowResult]:
     """Check a chunk of rows (row number, {column: cell}); nothing is written."""
+    spec = context.spec
     _preload(context, rows)
-    existing = _existing(context.spec, rows)
-    return [validate_row(context, row, raw, existing) for row, raw in rows]
+    existing = _existing(spec, rows)
+    if context.self_columns:
+        context.chunk_rows = {}
+        for row, raw in rows:
+            slug = _cell(raw, "slug")
+            if slug and slug not in existing:
+                context.chunk_rows.setdefault(slug, row)
+    updated = [
+        existing[slug].pk
+        for _row, raw in rows
+        if (slug := _cell(raw, "slug")) in existing
+        and any(_cell(raw, name) for name in spec.citation_columns)
+    ]
+    cited = existing_citations(spec.model, updated) if updated else {}
+    return [validate_row(context, row, raw, existing, cited) for row, raw in rows]

@@ -29,6 +29,8 @@ class RowResult:
     citation: Citation | None = None
     lifecycle: str = ""  # the lifecycle asked for, applied after writing
     changed: list[str] = dataclass_field(default_factory=list)
+    # References to records that rows above in the same file create: column → slugs.
+    pending: dict[str, list[str]] = dataclass_field(default_factory=dict)
     errors: list[tuple[str, str]] = dataclass_field(default_factory=list)  # (column, message)
 
     def error(self, column: str, message: str) -> None:
@@ -54,6 +56,17 @@ class BatchContext:
         self.terms: dict[str, dict[str, int]] = {}
         self.references: dict[type[models.Model], dict[str, Reference]] = defaultdict(dict)
         self.seen_slugs: set[int] = set()
+        # Columns naming records of the kind being imported (a site's parent, a source it relays).
+        self.self_columns = {
+            c.name
+            for c in spec.columns
+            if c.kind in ("ref", "refs") and c.related_model is spec.model
+        }
+        # For those: the rows of this file that create a record with a given slug (by its hash),
+        # the rows among them with problems, and the slugs the chunk being checked creates.
+        self.file_rows: dict[int, int] = {}
+        self.invalid_rows: set[int] = set()
+        self.chunk_rows: dict[str, int] = {}
         self.constraint_results: dict[tuple, list[str]] = {}
         self.source_states: dict[int, str] = {}
         self.field_results: dict[tuple, tuple[bool, Any]] = {}
@@ -124,3 +137,17 @@ class BatchContext:
 
     def reference(self, model: type[models.Model], slug: str) -> Reference | None:
         return self.references[model].get(slug)
+
+    def remember_row(self, slug: str, result: RowResult) -> None:
+        """A row that creates a record with this slug, for the rows below that name it."""
+        if not self.self_columns or not slug:
+            return
+        digest = hash(slug)
+        if digest not in self.file_rows:
+            self.file_rows[digest] = result.row
+            if result.errors:
+                self.invalid_rows.add(result.row)
+
+    def file_row(self, slug: str) -> int | None:
+        """The row above that creates the record ``slug``, if any."""
+        return self.file_rows.get(hash(slug))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from registry import services
-from registry.batch import BatchContext, RowResult
+from registry.batch import BatchContext, RowResult, already_cited, existing_citations
 from registry.bulk_insert import insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.importing.columns import citation_field_for
@@ -200,9 +200,60 @@ def _publish_evidence(results: list[RowResult], *, user, reason: str, published:
     published.update(wanted)
 
 
+def _resolve_pending(
+    context: BatchContext, results: list[RowResult], created: dict[str, int]
+) -> list[str]:
+    """Give rows that name records created above in the file those records' ids.
+
+    ``created`` maps the slugs written in this chunk to their ids; records of
+    earlier chunks are looked up. Returns the foreign keys that were set.
+    """
+    spec = context.spec
+    wanted = {slug for r in results for slugs in r.pending.values() for slug in slugs}
+    missing = wanted - created.keys()
+    if missing:
+        created = created | dict(
+            spec.model._default_manager.filter(slug__in=missing).values_list("slug", "pk")
+        )
+    fields: set[str] = set()
+    for result in results:
+        for name, slugs in result.pending.items():
+            column = spec.by_name[name]
+            if column.kind == "refs":
+                result.m2m[name] = [*result.m2m.get(name, []), *(created[s] for s in slugs)]
+            else:
+                setattr(result.instance, column.model_field.attname, created[slugs[0]])
+                fields.add(column.model_field.name)
+    return sorted(fields)
+
+
+def _write_citations(
+    model: type[Record], results: list[RowResult], *, user, reason: str, now
+) -> list[Touched]:
+    """The citation each row brings, backing the row's record."""
+    citations = [result.citation for result in results if result.citation is not None]
+    if not citations:
+        return []
+    target = citation_field_for(model)
+    for result in results:
+        citation = result.citation
+        if citation is None:
+            continue
+        setattr(citation, target, result.instance)
+        citation.version, citation.published_at = (
+            1,
+            now if citation.lifecycle == Lifecycle.PUBLISHED else None,
+        )
+        citation.slug_hint = f"{citation.cited_source_slug}-on-{result.instance.slug}"
+    assign_slugs(Citation, citations, [slug_base(citation) for citation in citations])
+    insert_instances(Citation, citations)
+    _history(Citation, citations, user=user, reason=reason, now=now, update=False, links={})
+    return _runs(Citation._meta.label, [citation.pk for citation in citations])
+
+
 def _create(
     context: BatchContext, results: list[RowResult], *, user, reason: str, now
-) -> list[Touched]:
+) -> tuple[list[Touched], dict[str, int]]:
     model = context.spec.model
     records = [result.instance for result in results]
     for record in records:
@@ -212,27 +263,22 @@ def _create(
     unslugged = [record for record in records if not record.slug]
     assign_slugs(model, unslugged, [slug_base(record) for record in unslugged])
     insert_instances(model, records)
+    created = {record.slug: record.pk for record in records} if context.self_columns else {}
+    pending = [result for result in results if result.pending]
+    if pending:
+        # Rows naming records created above them: their ids are known now.
+        fields = _resolve_pending(context, pending, created)
+        if fields:
+            model._default_manager.bulk_update(
+                [result.instance for result in pending], fields, batch_size=WRITE_BATCH_SIZE
+            )
     links = _write_m2m(
         model, [(result.instance.pk, result.m2m) for result in results], replace=False
     )
     _history(model, records, user=user, reason=reason, now=now, update=False, links=links)
     touched = _runs(model._meta.label, [record.pk for record in records])
-    citations = [result.citation for result in results if result.citation is not None]
-    if citations:
-        target = citation_field_for(model)
-        for result in results:
-            citation = result.citation
-            setattr(citation, target, result.instance)
-            citation.version, citation.published_at = (
-                1,
-                now if citation.lifecycle == Lifecycle.PUBLISHED else None,
-            )
-            citation.slug_hint = f"{citation.cited_source_slug}-on-{result.instance.slug}"
-        assign_slugs(Citation, citations, [slug_base(citation) for citation in citations])
-        insert_instances(Citation, citations)
-        _history(Citation, citations, user=user, reason=reason, now=now, update=False, links={})
-        touched += _runs(Citation._meta.label, [citation.pk for citation in citations])
-    return touched
+    touched += _write_citations(model, results, user=user, reason=reason, now=now)
+    return touched, created
 
 
 def _update_fields(model: type[models.Model], changed: set[str]) -> list[str]:
@@ -271,6 +317,26 @@ def _fresh(model, results: list[RowResult], outcome: WriteOutcome, now) -> list[
     return fresh
 
 
+def _moves(result: RowResult) -> bool:
+    return bool(result.lifecycle) and result.lifecycle != result.instance.lifecycle
+
+
+def _cite(
+    context: BatchContext, results: list[RowResult], *, user, reason: str, now
+) -> tuple[list[Touched], int]:
+    """Citations that update rows add to their claims, unless cited meanwhile (as citation_add,
+    with the claim locked); returns them and how many claims they went to."""
+    model = context.spec.model
+    pks = [result.instance.pk for result in results]
+    list(model._default_manager.select_for_update().filter(pk__in=pks).values_list("pk"))
+    cited = existing_citations(model, pks)
+    for result in results:
+        if already_cited(cited.get(result.instance.pk, set()), result.citation):
+            result.citation = None
+    results = [result for result in results if result.citation is not None]
+    return _write_citations(model, results, user=user, reason=reason, now=now), len(results)
+
+
 def _update(
     context: BatchContext,
     results: list[RowResult],
@@ -279,11 +345,16 @@ def _update(
     user,
     reason: str,
     now,
+    created: dict[str, int],
 ) -> list[Touched]:
     model = context.spec.model
-    fresh = _fresh(model, results, outcome, now)
+    # Rows that only add a citation leave the claim itself as it is, as citation_add does.
+    moving = [result for result in results if result.changed or _moves(result)]
+    fresh = _fresh(model, moving, outcome, now)
+    refused = {result.row for result in moving} - {result.row for result in fresh}
     records = [result.instance for result in fresh]
     changed = {name for result in fresh for name in result.changed}
+    _resolve_pending(context, [result for result in fresh if result.pending], created)
     if records and changed:
         fields = _update_fields(model, changed)
         model._default_manager.bulk_update(records, fields, batch_size=WRITE_BATCH_SIZE)
@@ -292,11 +363,22 @@ def _update(
         ]
         _write_m2m(model, m2m, replace=True)
         _history(model, records, user=user, reason=reason, now=now, update=True)
+    citing = [r for r in results if r.citation is not None and r.row not in refused]
+    citations, cited = (
+        _cite(context, citing, user=user, reason=reason, now=now) if citing else ([], 0)
+    )
     for result in fresh:
-        if result.lifecycle and result.lifecycle != result.instance.lifecycle:
+        if _moves(result):
             _transition(result, outcome, user=user, reason=reason)
     label = model._meta.label
-    return [Touched(label, r.pk, r.pk, False, r.previous_version, r.version) for r in records]
+    moved = {result.row for result in moving}
+    outcome.updated = len(records) + sum(
+        1 for r in citing if r.citation is not None and r.row not in moved
+    )
+    return [
+        *(Touched(label, r.pk, r.pk, False, r.previous_version, r.version) for r in records),
+        *citations,
+    ]
 
 
 def _transition(result: RowResult, outcome: WriteOutcome, *, user, reason: str) -> None:
@@ -346,11 +428,14 @@ def write_rows(
         _skip_flush_wait()
         published = published_sources if published_sources is not None else set()
         _publish_evidence(creates, user=user, reason=reason, published=published)
-        touched = _create(context, creates, user=user, reason=reason, now=now) if creates else []
+        touched, created = (
+            _create(context, creates, user=user, reason=reason, now=now) if creates else ([], {})
+        )
         if updates:
-            touched += _update(context, updates, outcome, user=user, reason=reason, now=now)
+            touched += _update(
+                context, updates, outcome, user=user, reason=reason, now=now, created=created
+            )
         if batch is not None:
             insert_rows(ImportedRecord, TOUCHED_COLUMNS, [(batch.pk, *item) for item in touched])
     outcome.created = len(creates)
-    outcome.updated = sum(1 for item in touched if not item.created)
     return outcome

@@ -235,3 +235,101 @@ def test_a_part_cannot_be_its_own_parent_in_python_either():
     assert (
         evaluate(condition, Artefact(parent_id=6)) is None
     )  # unknown, as in SQL: the constraint holds
+
+
+def test_a_source_may_relay_sources_that_rows_above_create():
+    wire = SourceFactory()
+    rows = [
+        {"slug": "sana-footage", "title": "State TV footage", "kind": "news-article"},
+        {"title": "Wire report", "kind": "news-article", "relays": f"sana-footage|{wire.slug}"},
+        {"title": "Digest", "kind": "news-article", "relays": "sana-footage|later"},
+        {"slug": "later", "title": "Later", "kind": "news-article"},
+    ]
+    context, results = check("sources", rows)
+    assert [result.action for result in results] == ["create", "create", "", "create"]
+    assert results[1].pending == {"relays": ["sana-footage"]}
+    assert [column for column, _message in results[2].errors] == ["relays"]
+    assert "row 5, below this one" in results[2].errors[0][1]
+    assert not Source.objects.exclude(pk=wire.pk).exists()
+    outcome = write_rows(context=context, results=results, batch=None, reason="bulk")
+    assert outcome.created == 3
+    footage, report = (
+        Source.objects.get(slug="sana-footage"),
+        Source.objects.get(title="Wire report"),
+    )
+    assert set(report.relays.all()) == {footage, wire}
+    snapshot = report.history.get().relays.values_list("to_source", flat=True)
+    assert set(snapshot) == {footage.pk, wire.pk}
+
+
+def test_a_row_naming_an_invalid_row_above_is_refused_too():
+    site = HeritageSiteFactory()
+    rows = [
+        {"slug": "gate", "name": "Gate", "kind": "archaeological-site", "country": "XX"},
+        {"name": "Gate tower", "kind": "archaeological-site", "country": "SY", "parent": "gate"},
+        {
+            "name": "Tower stair",
+            "kind": "archaeological-site",
+            "country": "SY",
+            "parent": "gate-tower",
+        },
+        {"slug": site.slug, "name": site.name, "parent": site.slug},
+    ]
+    _context, results = check("sites", rows)
+    assert [column for column, _message in results[0].errors] == ["country"]
+    assert results[1].errors == [("parent", results[1].errors[0][1])]
+    assert "Row 2" in results[1].errors[0][1] and "gate" in results[1].errors[0][1]
+    assert results[2].errors[0][0] == "parent"  # no row gives the slug gate-tower
+    assert "cannot be part of itself" in results[3].errors[0][1]
+
+
+def pledge_row(pledge, **cells) -> dict[str, str]:
+    return {"slug": pledge.slug} | cells
+
+
+def test_an_update_row_adds_its_citation_once_and_leaves_the_claim_as_it_is():
+    from .factories import CitationFactory, RestorationPledgeFactory
+
+    pledge, source = RestorationPledgeFactory(), SourceFactory()
+    CitationFactory(damage_report=None, pledge=pledge, source=source, quote="will restore")
+    fresh_source = SourceFactory()
+    pledge.refresh_from_db()
+    version, entries = pledge.version, pledge.history.count()
+    row = pledge_row(pledge, citation_source=fresh_source.slug, citation_locator="p. 2")
+    context, results = check("pledges", [row])
+    assert results[0].action == "update" and results[0].changed == []
+    outcome = write_rows(context=context, results=results, batch=None, reason="cite")
+    assert outcome.updated == 1
+    added = Citation.objects.get(pledge=pledge, source=fresh_source)
+    assert (added.locator, added.quote, added.lifecycle) == ("p. 2", "", Lifecycle.PUBLISHED)
+    pledge.refresh_from_db()
+    assert (pledge.version, pledge.history.count()) == (version, entries)
+    _context, again = check("pledges", [row])
+    assert again[0].action == "unchanged" and again[0].citation is None
+    _context, quoted = check("pledges", [pledge_row(pledge, citation_source=source.slug)])
+    assert quoted[0].action == "unchanged"  # no phrase given: any citation of that source counts
+    _context, other = check(
+        "pledges", [pledge_row(pledge, citation_source=source.slug, citation_quote="soon")]
+    )
+    assert other[0].action == "update"
+
+
+def test_an_update_row_with_a_quote_but_no_source_names_the_column():
+    event = DamageEventFactory()
+    _context, results = check("damage_events", [{"slug": event.slug, "citation_quote": "razed"}])
+    assert [column for column, _message in results[0].errors] == ["citation_source"]
+
+
+def test_update_rows_with_citations_are_checked_in_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    source = SourceFactory()
+    events = [DamageEventFactory() for _ in range(20)]
+    rows = [
+        {"slug": event.slug, "citation_source": source.slug, "citation_quote": f"q{n}"}
+        for n, event in enumerate(events)
+    ]
+    context = BatchContext(SPECS["damage_events"])
+    with django_assert_max_num_queries(6):
+        results = validate_rows(context=context, rows=list(enumerate(rows, start=2)))
+    assert all(result.action == "update" for result in results)

@@ -20,7 +20,7 @@ from registry import services
 from registry.batch import BatchContext, validate_rows
 from registry.importing.columns import SPECS
 from registry.importing.files import xlsx_bytes
-from registry.models import DamageReport, HeritageSite, ImportBatch, Lifecycle
+from registry.models import Artefact, Citation, DamageReport, HeritageSite, ImportBatch, Lifecycle
 
 from . import factories as f
 
@@ -343,3 +343,156 @@ def test_the_upload_page_links_a_template_for_each_kind_of_record(curator_client
     html = curator_client.get(reverse("admin:registry_importbatch_add")).content.decode()
     for record_type in SPECS:
         assert reverse("admin:registry_importbatch_template", args=[record_type, "xlsx"]) in html
+
+
+ARTEFACT_HEADER = ["slug", "name", "site", "kind", "parent"]
+
+
+def confirm_and_wait(client, run_jobs, batch, action="confirm"):
+    run_jobs(lambda: client.post(reverse(f"admin:registry_importbatch_{action}", args=[batch.pk])))
+    batch.refresh_from_db()
+    return batch
+
+
+def test_rows_may_name_records_that_rows_above_create(curator_client, run_jobs):
+    site, kept = f.HeritageSiteFactory(), f.ArtefactFactory(name="Altar", slug="altar")
+    rows = [
+        ["temple-of-bel", "Temple of Bel", site.slug, "statue", ""],
+        ["cella", "Cella", site.slug, "statue", "temple-of-bel"],
+        ["", "Cella niche", site.slug, "statue", "cella"],  # a chain, through a row above
+        ["altar", "Altar", site.slug, "statue", "temple-of-bel"],  # an existing record changed
+        ["broken", "", site.slug, "statue", ""],  # no name: this row has a problem
+        ["", "Lintel", site.slug, "statue", "broken"],
+        ["", "Orphan", site.slug, "statue", "nowhere"],
+        ["", "Early", site.slug, "statue", "late"],
+        ["late", "Late", site.slug, "statue", ""],
+    ]
+    _response, batch = upload(
+        curator_client,
+        run_jobs,
+        csv_file(rows, header=ARTEFACT_HEADER, name="artefacts.csv"),
+        record_type="artefacts",
+    )
+    batch.refresh_from_db()
+    assert (batch.to_create, batch.to_update, batch.rows_invalid) == (4, 1, 4)
+    assert not Artefact.objects.exclude(pk=kept.pk).exists()  # nothing written yet
+    assert [(row["row"], row["action"]) for row in batch.preview] == [
+        (2, "create"),
+        (3, "create"),
+        (4, "create"),
+        (5, "update"),
+        (10, "create"),
+    ]
+    problems = {(issue.row, issue.column): issue.message for issue in batch.issues.all()}
+    assert set(problems) == {(6, "name"), (7, "parent"), (8, "parent"), (9, "parent")}
+    assert "Row 6" in problems[(7, "parent")] and "broken" in problems[(7, "parent")]
+    assert "nowhere" in problems[(8, "parent")] and "no row above" in problems[(8, "parent")]
+    assert "row 10, below this one" in problems[(9, "parent")]
+
+    batch = confirm_and_wait(curator_client, run_jobs, batch)
+    assert (batch.created_count, batch.updated_count) == (4, 1)
+    temple, cella = Artefact.objects.get(slug="temple-of-bel"), Artefact.objects.get(slug="cella")
+    niche = Artefact.objects.get(name="Cella niche")
+    kept.refresh_from_db()
+    assert (cella.parent, niche.parent, kept.parent) == (temple, cella, temple)
+    assert cella.history.get().parent_id == temple.pk  # the history holds the link too
+    assert kept.history.first().parent_id == temple.pk and kept.version == 2
+
+    batch = confirm_and_wait(curator_client, run_jobs, batch, action="undo")
+    assert batch.status == ImportBatch.Status.UNDONE
+    created = Artefact.objects.filter(pk__in=[temple.pk, cella.pk, niche.pk])
+    assert set(created.values_list("lifecycle", flat=True)) == {Lifecycle.ARCHIVED}
+    assert Artefact.objects.get(slug="late").lifecycle == Lifecycle.ARCHIVED
+    kept.refresh_from_db()
+    assert kept.parent is None and kept.lifecycle == Lifecycle.PUBLISHED
+
+
+def test_references_to_rows_above_reach_across_chunks(curator_client, run_jobs, monkeypatch):
+    from registry.importing import jobs
+
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 2)
+    header = ["slug", "name", "kind", "country", "latitude", "longitude", "parent"]
+    rows = [
+        ["palmyra", "Palmyra", "archaeological-site", "SY", "34.55", "38.27", ""],
+        ["palmyra-museum", "Palmyra Museum", "museum", "SY", "", "", "palmyra"],
+        ["museum-hall", "Hall of statues", "museum", "SY", "", "", "palmyra-museum"],
+        ["ruin", "Ruin", "archaeological-site", "SY", "95", "0", ""],
+        ["", "Gate of the ruin", "archaeological-site", "SY", "", "", "ruin"],
+    ]
+    _response, batch = upload(
+        curator_client,
+        run_jobs,
+        csv_file(rows, header=header, name="sites.csv"),
+        record_type="sites",
+    )
+    batch.refresh_from_db()
+    assert (batch.to_create, batch.rows_invalid) == (3, 2)
+    assert set(batch.issues.values_list("row", "column")) == {(5, "latitude"), (6, "parent")}
+    assert not HeritageSite.objects.exists()
+    batch = confirm_and_wait(curator_client, run_jobs, batch)
+    assert batch.created_count == 3
+    hall = HeritageSite.objects.get(slug="museum-hall")
+    assert (hall.parent.slug, hall.parent.parent.slug) == ("palmyra-museum", "palmyra")
+    assert set(batch.issues.values_list("row", "column")) == {(5, "latitude"), (6, "parent")}
+
+
+def exported_rows(client, records) -> tuple[list[str], list[dict[str, str]]]:
+    rows = table(export(client, "damagereport", "export_csv", records), "reports.csv")
+    return rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def dict_file(header: list[str], rows: list[dict[str, str]]) -> SimpleUploadedFile:
+    return csv_file([[row[name] for name in header] for row in rows], header=header)
+
+
+def test_citation_columns_of_an_update_row_add_a_citation_once(curator_client, run_jobs):
+    cited, other = f.SourceFactory(), f.SourceFactory()
+    draft = f.SourceFactory(lifecycle=Lifecycle.DRAFT)
+    reports = [f.DamageReportFactory() for _ in range(5)]
+    for report in reports:
+        f.CitationFactory(damage_report=report, source=cited, quote="the roof fell")
+    header, rows = exported_rows(curator_client, reports)
+    by_slug = {row["slug"]: row for row in rows}
+    new, same, any_quote, unknown, unpublished = (by_slug[r.slug] for r in reports)
+    new |= {
+        "citation_source": other.slug,
+        "citation_quote": "walls cracked",
+        "citation_locator": "p. 3",
+    }
+    any_quote |= {"citation_quote": ""}  # a source the report already cites, without a phrase
+    unknown |= {"citation_source": "no-such-source"}
+    unpublished |= {"citation_source": draft.slug}  # a published report cites published sources
+    versions = {r.pk: r.version for r in DamageReport.objects.all()}
+
+    _response, batch = upload(curator_client, run_jobs, dict_file(header, rows))
+    batch.refresh_from_db()
+    assert (batch.to_update, batch.unchanged, batch.rows_invalid) == (1, 2, 2)
+    assert [(p["slug"], p["changes"]) for p in batch.preview if p["action"] == "update"] == [
+        (reports[0].slug, ["citation_source"])
+    ]
+    problems = {issue.row: (issue.column, issue.message) for issue in batch.issues.all()}
+    assert problems.keys() == {rows.index(unknown) + 2, rows.index(unpublished) + 2}
+    assert problems[rows.index(unknown) + 2][0] == "citation_source"
+    assert "not published" in problems[rows.index(unpublished) + 2][1]
+    assert Citation.objects.count() == 5
+    batch = confirm_and_wait(curator_client, run_jobs, batch)
+    assert batch.updated_count == 1
+    added = Citation.objects.get(damage_report=reports[0], source=other)
+    assert (added.quote, added.locator, added.lifecycle) == (
+        "walls cracked",
+        "p. 3",
+        Lifecycle.PUBLISHED,  # the report is published; so is its new evidence
+    )
+    assert added.history.get().history_change_reason.startswith(f"Import #{batch.pk}")
+    assert {r.pk: r.version for r in DamageReport.objects.all()} == versions
+
+    _response, again = upload(curator_client, run_jobs, dict_file(header, rows))
+    again.refresh_from_db()
+    assert (again.to_update, again.unchanged) == (0, 3)
+    again = confirm_and_wait(curator_client, run_jobs, again)
+    assert Citation.objects.count() == 6 and again.updated_count == 0
+
+    batch = confirm_and_wait(curator_client, run_jobs, batch, action="undo")
+    added.refresh_from_db()
+    assert added.lifecycle == Lifecycle.ARCHIVED
+    assert reports[0].citations.exclude(lifecycle=Lifecycle.ARCHIVED).get().source == cited

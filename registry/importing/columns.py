@@ -128,7 +128,11 @@ def _help(model_field: models.Field, kind: str) -> str:
     text = str(model_field.help_text or model_field.verbose_name)
     if kind in ("refs", "terms"):
         text += " " + _("Several values separated by “%(sep)s”.") % {"sep": LIST_SEPARATOR}
-    if kind in ("ref", "refs"):
+    if kind in ("ref", "refs") and model_field.related_model is model_field.model:
+        text += " " + _(
+            "The slug of an existing %(model)s, or the slug a row above in this file gives one."
+        ) % {"model": model_field.related_model._meta.verbose_name}
+    elif kind in ("ref", "refs"):
         text += " " + _("The slug of an existing %(model)s.") % {
             "model": model_field.related_model._meta.verbose_name
         }

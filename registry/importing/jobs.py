@@ -63,12 +63,13 @@ def _progress(batch: ImportBatch, *fields: str) -> None:
 
 def _preview_row(result: RowResult) -> dict:
     record = result.instance
+    cites = result.action == "update" and result.citation is not None
     return {
         "row": result.row,
         "action": result.action,
         "record": str(record),
         "slug": record.slug,
-        "changes": result.changed,
+        "changes": [*result.changed, *(["citation_source"] if cites else [])],
     }
 
 
