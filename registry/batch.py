@@ -470,6 +470,13 @@ def validate_row(
             result.citation = _added_citation(context, raw, instance, result, cited or {})
         instance = _changed_record(context, instance, values, m2m, lifecycle, result)
     result.lifecycle = lifecycle
+    if lifecycle == Lifecycle.PUBLISHED and not context.may_publish and (
+        creates or instance.lifecycle != Lifecycle.PUBLISHED
+    ):
+        # workflow.check_move: another person publishes what a curator brings in.
+        result.error("lifecycle", _(
+            "Another curator or a reviewer publishes what you import: give in_review (or draft), "
+            "then publish from the review queue."))
     _published_sources(context, values, result, lifecycle or instance.lifecycle)
     exclude = _fk_names(spec.model) | ({"slug"} if not instance.slug else set())
     # A cell that could not be read keeps its error; full_clean would only repeat it.

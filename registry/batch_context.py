@@ -46,8 +46,10 @@ class Reference:
 class BatchContext:
     """What an import looks up once and keeps while it runs."""
 
-    def __init__(self, spec: RecordSpec):
+    def __init__(self, spec: RecordSpec, *, may_publish: bool = True):
         self.spec = spec
+        # False when a curator imports under the second-curator rule: rows may not publish.
+        self.may_publish = may_publish
         self.choices = {
             c.name: choice_map(c)
             for c in spec.columns

@@ -496,3 +496,33 @@ def test_citation_columns_of_an_update_row_add_a_citation_once(curator_client, r
     added.refresh_from_db()
     assert added.lifecycle == Lifecycle.ARCHIVED
     assert reports[0].citations.exclude(lifecycle=Lifecycle.ARCHIVED).get().source == cited
+
+
+def test_a_curator_imports_for_review_not_straight_to_publication(
+    curator_client, run_jobs, settings
+):
+    site, source = f.HeritageSiteFactory(), f.SourceFactory(lifecycle=Lifecycle.DRAFT)
+    header = [*HEADER, "lifecycle"]
+    rows = [
+        ["Gate shelled", source.slug, site.slug, "2016", "severe", "high", "shelled", "published"],
+        ["Tomb looted", source.slug, site.slug, "2014", "moderate", "low", "looted", "in_review"],
+    ]
+    _response, batch = upload(curator_client, run_jobs, csv_file(rows, header=header))
+    batch.refresh_from_db()
+    assert (batch.to_create, batch.rows_invalid) == (1, 1)
+    [(row, column, message)] = batch.issues.values_list("row", "column", "message")
+    assert (row, column) == (2, "lifecycle") and "review queue" in message
+    confirm_and_wait(curator_client, run_jobs, batch)
+    assert list(DamageReport.objects.values_list("title", "lifecycle")) == [("Tomb looted", "in_review")]
+    source.refresh_from_db()
+    assert source.lifecycle == Lifecycle.DRAFT
+
+    # One curator running the registry alone publishes, and the report's draft source with it.
+    settings.REVIEW_SINGLE_CURATOR = True
+    _response, batch = upload(curator_client, run_jobs, csv_file(rows[:1], header=header))
+    batch.refresh_from_db()
+    assert (batch.to_create, batch.rows_invalid) == (1, 0)
+    confirm_and_wait(curator_client, run_jobs, batch)
+    assert DamageReport.objects.get(title="Gate shelled").lifecycle == Lifecycle.PUBLISHED
+    source.refresh_from_db()
+    assert source.lifecycle == Lifecycle.PUBLISHED

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import workflow
 from registry.batch import BatchContext, RowResult, validate_rows
 from registry.batch_undo import batch_undo
 from registry.batch_write import write_rows
@@ -82,9 +83,12 @@ def _issues(batch: ImportBatch, results: list[RowResult]) -> list[ImportIssue]:
 
 
 def _run(
-    batch: ImportBatch, step: Callable[[BatchContext, list], None], progress: Progress | None
+    batch: ImportBatch, step: Callable[[BatchContext, list], None], progress: Progress | None,
+    user=None,
 ) -> None:
-    context = BatchContext(SPECS[batch.record_type])
+    # A person's import keeps the review rule; the registry's own (no user) keeps the lifecycle's.
+    may_publish = user is None or workflow.single_curator()
+    context = BatchContext(SPECS[batch.record_type], may_publish=may_publish)
     for chunk in chunked(_rows(batch), CHUNK_SIZE):
         step(context, chunk)
         batch.rows_done += len(chunk)
@@ -137,7 +141,7 @@ def check_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Impo
                 batch.preview.append(_preview_row(result))
 
     try:
-        _run(batch, step, progress)
+        _run(batch, step, progress, user=batch.created_by)
     except FileProblem as problem:
         _fail(batch, str(problem))
         return batch
@@ -173,7 +177,7 @@ def apply_batch(batch: ImportBatch, *, user=None, progress: Progress | None = No
         batch.updated_count += outcome.updated
 
     try:
-        _run(batch, step, progress)
+        _run(batch, step, progress, user=user)
     except FileProblem as problem:
         _fail(batch, str(problem))
         return batch
