@@ -5,7 +5,8 @@ import pytest
 from registry.filters import ArtefactFilter, DamageReportFilter, HeritageSiteFilter, RestorationPledgeFilter
 from registry.models import Artefact, DamageReport, HeritageSite, RestorationPledge
 from tests.factories import (
-    ArtefactFactory, DamageReportFactory, DesignationFactory, HeritageSiteFactory, RestorationPledgeFactory,
+    ArtefactFactory, DamageEventFactory, DamageReportFactory, DesignationFactory, HeritageSiteFactory,
+    RestorationPledgeFactory,
     SiteNameFactory, term,
 )
 
@@ -94,3 +95,23 @@ def test_date_range_ends_count_whole_months_and_years():
     assert _filter(DamageReportFilter, DamageReport, {"date_from": "2013-01", "date_to": "2013-12"}) == [late_december]
     assert _filter(DamageReportFilter, DamageReport, {"date_from": "2014", "date_to": "2014"}) == [early_january]
     assert _filter(DamageReportFilter, DamageReport, {"date_from": "2013-12-21"}) == [early_january]
+
+
+def test_events_sort_by_date_title_and_last_change():
+    from registry import services
+    from registry.filters import DamageEventFilter
+    from registry.models import DamageEvent
+
+    bombing = DamageEventFactory(title="Bombing of the souq", occurred="2016")
+    arson = DamageEventFactory(title="Arson at the library", occurred="2013")
+    looting = DamageEventFactory(title="Looting of the tell", occurred="2014-05")
+    services.record_update(record=bombing, fields={"description": "Updated last."}, expected_version=1)
+
+    def ordered(ordering):
+        return _filter(DamageEventFilter, DamageEvent, {"ordering": ordering})
+
+    assert ordered("date") == [arson, looting, bombing]
+    assert ordered("-date") == [bombing, looting, arson]
+    assert ordered("title") == [arson, bombing, looting]
+    assert ordered("-updated")[0] == bombing
+    assert not DamageEventFilter({"ordering": "occurred_lower"}, queryset=DamageEvent.objects.all()).is_valid()
