@@ -10,6 +10,7 @@ from __future__ import annotations
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
@@ -111,6 +112,27 @@ class RelatedSlugFilter(filters.CharFilter):
         return qs.filter(pk__in=links.filter(**{f"{other}__in": ids}).values(own))
 
 
+class FixedChoices(BaseChoiceIterator):
+    """Choices fixed once and for all, which copies of a form share.
+
+    Every filtered request builds its FilterSet and form by deep-copying their
+    fields; copying the 250 countries and the lazily translated labels each time
+    was most of what building them cost.
+    """
+
+    def __init__(self, choices):
+        self.choices = tuple(tuple(choice) for choice in choices)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+COUNTRY_CHOICES = FixedChoices(countries)
+
+
 def term_filter(field_name: str, vocabulary: str, label: str) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         field_name=field_name, label=label, to_field_name="slug",
@@ -132,7 +154,7 @@ class RecordFilterSet(filters.FilterSet):
 
 
 class HeritageSiteFilter(RecordFilterSet):
-    country = filters.ChoiceFilter(choices=list(countries), label=_("Country"))
+    country = filters.ChoiceFilter(choices=COUNTRY_CHOICES, label=_("Country"))
     kind = term_filter("kind", Term.Vocabulary.SITE_KIND, _("Kind"))
     designation = term_filter("designations__kind", Term.Vocabulary.DESIGNATION, _("Designation"))
     parent = RelatedSlugFilter(field_name="parent", model=HeritageSite, label=_("Part of (slug)"))
@@ -159,9 +181,9 @@ class ArtefactFilter(RecordFilterSet):
 
 class DamageFilterMixin(filters.FilterSet):
     site = RelatedSlugFilter(field_name="sites", model=HeritageSite, parts=True, label=_("Site (slug)"))
-    country = filters.ChoiceFilter(field_name="sites__country", choices=list(countries), label=_("Country"), distinct=True)
-    severity = filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
-    extent = filters.ChoiceFilter(choices=Extent.choices, label=_("Extent"))
+    country = filters.ChoiceFilter(field_name="sites__country", choices=COUNTRY_CHOICES, label=_("Country"), distinct=True)
+    severity = filters.ChoiceFilter(choices=FixedChoices(Severity.choices), label=_("Severity"))
+    extent = filters.ChoiceFilter(choices=FixedChoices(Extent.choices), label=_("Extent"))
     cause = filters.CharFilter(method="by_cause", label=_("Cause (category or type slug)"))
     date_from = EDTFDateFilter(bound="occurred", upper=False, label=_("Damaged from"))
     date_to = EDTFDateFilter(bound="occurred", upper=True, label=_("Damaged until"))
@@ -182,8 +204,8 @@ class DamageEventFilter(DamageFilterMixin, RecordFilterSet):
 
 
 class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
-    claim_status = filters.ChoiceFilter(choices=ClaimStatus.choices, label=_("Claim status"))
-    certainty = filters.ChoiceFilter(choices=Certainty.choices, label=_("Certainty"))
+    claim_status = filters.ChoiceFilter(choices=FixedChoices(ClaimStatus.choices), label=_("Claim status"))
+    certainty = filters.ChoiceFilter(choices=FixedChoices(Certainty.choices), label=_("Certainty"))
     source = RelatedSlugFilter(field_name="source", model=Source, label=_("Source (slug)"))
     event = RelatedSlugFilter(field_name="damage_event", model=DamageEvent, label=_("Damage event (slug)"))
     ordering = filters.OrderingFilter(fields=(("occurred_lower", "date"), ("title", "title"), ("updated_at", "updated")))
@@ -198,7 +220,7 @@ class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
 
 class RestorationPledgeFilter(RecordFilterSet):
     site = RelatedSlugFilter(field_name="sites", model=HeritageSite, parts=True, label=_("Site (slug)"))
-    status = filters.ChoiceFilter(choices=PledgeStatus.choices, label=_("Pledge status"))
+    status = filters.ChoiceFilter(choices=FixedChoices(PledgeStatus.choices), label=_("Pledge status"))
     pledger = RelatedSlugFilter(field_name="pledger", model=Actor, label=_("Pledged by (slug)"))
     action = term_filter("action", Term.Vocabulary.PLEDGE_ACTION, _("Promised action"))
     date_from = EDTFDateFilter(bound="pledged", upper=False, label=_("Pledged from"))
@@ -219,7 +241,7 @@ class SourceFilter(RecordFilterSet):
     kind = term_filter("kind", Term.Vocabulary.SOURCE_KIND, _("Kind"))
     publisher = RelatedSlugFilter(field_name="publisher", model=Actor, label=_("Publisher (slug)"))
     language = filters.CharFilter(label=_("Language"))
-    reliability = filters.ChoiceFilter(choices=Source._meta.get_field("reliability").choices, label=_("Reliability"))
+    reliability = filters.ChoiceFilter(choices=FixedChoices(Source._meta.get_field("reliability").choices), label=_("Reliability"))
     date_from = EDTFDateFilter(bound="published", upper=False, label=_("Published from"))
     date_to = EDTFDateFilter(bound="published", upper=True, label=_("Published until"))
     ordering = filters.OrderingFilter(fields=(("published_lower", "date"), ("title", "title"), ("updated_at", "updated")))
@@ -230,7 +252,7 @@ class SourceFilter(RecordFilterSet):
 
 
 class ActorFilter(RecordFilterSet):
-    kind = filters.ChoiceFilter(choices=Actor.Kind.choices, label=_("Kind"))
+    kind = filters.ChoiceFilter(choices=FixedChoices(Actor.Kind.choices), label=_("Kind"))
     ordering = filters.OrderingFilter(fields=(("name", "name"), ("updated_at", "updated")))
 
     class Meta:
@@ -241,7 +263,7 @@ class ActorFilter(RecordFilterSet):
 class CitationFilter(RecordFilterSet):
     source = RelatedSlugFilter(field_name="source", model=Source, label=_("Source (slug)"))
     speaker = RelatedSlugFilter(field_name="speaker", model=Actor, label=_("Speaking (slug)"))
-    stance = filters.ChoiceFilter(choices=Citation.Stance.choices, label=_("Stance"))
+    stance = filters.ChoiceFilter(choices=FixedChoices(Citation.Stance.choices), label=_("Stance"))
 
     class Meta:
         model = Citation

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from registry import services
 from registry.models import DamageReport, Lifecycle
@@ -67,6 +69,11 @@ def test_cached_representations_are_what_the_serializers_say(
         second = client.get(LIST)
     assert plain_list == first == second.json()
     assert client.get(f"/api/v1/damage-reports/{report.slug}/").json() == plain_detail
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(f"/api/v1/damage-reports/{report.slug}/")
+    assert again.json() == plain_detail
+    # A cached detail looks up the report's own row, none of its related records.
+    assert len(cached) == 1 and " JOIN " not in cached.captured_queries[0]["sql"]
     assert plain_list["results"][0]["citations"][0]["quote"] == "was damaged"
     assert len(plain_list["results"][0]["citations"]) == 1
 

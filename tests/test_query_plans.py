@@ -81,6 +81,8 @@ READS = [
     "/api/v1/damage-reports/?page_size=50",
     "/api/v1/damage-reports/?severity=destroyed&page_size=50",
     "/api/v1/damage-reports/?site=bench-site-50&page_size=50",
+    "/api/v1/damage-reports/?ordering=-date&page_size=50",
+    "/api/v1/damage-reports/?ordering=title&page_size=50",
     "/reports/",
     "/reports/?ordering=-date",
     "/reports/?site=bench-site-50",

@@ -184,6 +184,31 @@ def test_postgres_search_reads_the_gin_indexes(reports, kind, text):
     assert ("_trgm_idx" in plan) == (kind != "reports")
 
 
+@postgres_only
+def test_postgres_reads_a_rare_words_reports_first_when_another_word_is_common():
+    """Every report holds "damage"; "42" is in a few. With the index's statistics the
+    search reads the rare word's reports and keeps those holding both words, which are
+    the reports the index finds for both words at once."""
+    source = SourceFactory()
+    DamageReport.objects.bulk_create(
+        DamageReport(title=f"Damage seen {n}", slug=f"seen-{n}", source=source, lifecycle=Lifecycle.PUBLISHED)
+        for n in range(400)
+    )
+    DamageReportFactory(title="Cracked lintel", description="Number 42 of the survey.", source=source)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_damagereport")
+        rare = cursor.execute(
+            "SELECT registry_rare_word('registry_damagereport_fts_idx', %s)", ["Damage 42"]).fetchone()[0]
+        both = cursor.execute(
+            "SELECT id FROM registry_damagereport WHERE to_tsvector('simple', registry_fold(title) || ' ' "
+            "|| registry_fold(description)) @@ registry_tsquery(%s)", ["Damage 42"]).fetchall()
+    assert rare == "42"
+    expected = set(DamageReport.objects.filter(title__regex=r"^Damage seen 42[0-9]*$").values_list("pk", flat=True))
+    assert len(expected) == 1 and found("Damage 42") == expected == {pk for (pk,) in both}
+    assert found("42") == expected | {DamageReport.objects.get(title="Cracked lintel").pk}
+    assert len(found("damage")) == 400  # common words alone: the index, as before
+
+
 def test_admin_paginator_estimates_long_lists_and_counts_short_ones(reports, monkeypatch):
     from django.test.utils import CaptureQueriesContext
 

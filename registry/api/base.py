@@ -123,6 +123,9 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     schema = RegistryAutoSchema()
     conditional = True  # lists and details answer 304 (see conditional.py)
+    # A detail whose representation may come from the cache looks up the row alone;
+    # its related records are read only if it has to be serialized.
+    lean_lookup = False
 
 
     def get_renderers(self):
@@ -135,7 +138,9 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
         return [*self.prefetch, citations_prefetch(self.request)] if self.claim else list(self.prefetch)
 
     def get_queryset(self):
-        queryset = self.model._default_manager.select_related("submitted_by", *self.select)
+        queryset = self.model._default_manager.all()
+        if not self.lean_lookup:
+            queryset = queryset.select_related("submitted_by", *self.select)
         if getattr(self, "queryset_prefetches", True):
             queryset = queryset.prefetch_related(*self.get_prefetches())
         if self.request.method in SAFE_METHODS:
@@ -178,7 +183,11 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         # Related records are read only when the record's representation is not in the cache.
         self.queryset_prefetches = False
-        record = self.get_object()
+        lean = self.lean_lookup = representations.applies(self)
+        try:
+            record = self.get_object()
+        finally:
+            self.lean_lookup = False
         etag = make_etag(request, self.model._meta.label, record.slug, record.version, record.updated_at)
         if not_modified(request, etag, record.updated_at):
             return set_validators(Response(status=status.HTTP_304_NOT_MODIFIED), etag, record.updated_at)
@@ -186,7 +195,7 @@ class RecordViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
             prefetch_related_objects([record], *self.get_prefetches())
             data = getattr(linked_art, self.linked_art)(record)
         else:
-            data = representations.serialized(self, [record])[0]
+            data = representations.serialized(self, [record], complete=not lean)[0]
         return set_validators(Response(data), etag, record.updated_at)
 
     def reread(self, record):

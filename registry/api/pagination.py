@@ -17,7 +17,9 @@ class RecordCursorPagination(CursorPagination):
 
     Cursor pagination needs a value on every row for the field it pages by, so
     an ordering on a nullable field (a date bound) pages by that field with
-    open bounds replaced by a sentinel; the primary key breaks ties.
+    open bounds replaced by a sentinel; the primary key breaks ties. (On
+    PostgreSQL an index on that expression serves the damage reports' list by
+    date: migration 0013 holds a copy of ``OPEN_BOUND``.)
     """
 
     ordering = ("-updated_at", "-pk")

@@ -85,8 +85,9 @@ def page_queryset(view, queryset):
 def serialized(view, records: list, *, complete: bool = True) -> list:
     """The representation of each record, in order: cached fragments when allowed, else dicts.
 
-    ``complete=False`` says the records came from ``page_queryset``: the ones
-    missing from the cache are then read again in full, in one query.
+    ``complete=False`` says the records came without their related records
+    (``page_queryset``, a detail's lean lookup): the ones missing from the cache
+    are then read again in full, in one query.
     """
     if not records:
         return []

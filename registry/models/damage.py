@@ -178,6 +178,8 @@ class DamageReport(DamageDescription, Quantified, Record):
             # home page and in the feed: both read a page from the top of one of these.
             models.Index(fields=["lifecycle", "occurred_lower", "id"], name="report_life_occ_idx"),
             models.Index(fields=["lifecycle", "published_at", "id"], name="report_life_pub_idx"),
+            # Lists by title (pages and API), the primary key breaking ties.
+            models.Index(fields=["lifecycle", "title", "id"], name="report_life_title_idx"),
             # The API's default order, newest change first, primary key breaking ties.
             models.Index(fields=["lifecycle", "-updated_at", "-id"], name="report_life_upd_id_idx"),
             # A site's reports are found in the link table, then sorted by date: with their

@@ -14,7 +14,10 @@ then meet “Halab” and “Qalat”, and “أثرية” meets “اثرية�
   words and word prefixes; when no word matches, pg_trgm word similarity (GIN
   trigram indexes) for names spelt another way (“Palmira”, “Tadmor” for
   “Palmyra”, “Tadmur”). The SQL functions and indexes are made by migration
-  0007; ``registry_fold()`` there is the SQL twin of :func:`fold`.
+  0007; ``registry_fold()`` there is the SQL twin of :func:`fold`. Reports are
+  many: when a query holds a word most of them contain and a rare one, the rare
+  word's few reports are read first and those holding every word kept
+  (migration 0013), rather than reading the common word's part of the index.
 - SQLite: an FTS5 table, ``registry_search``, kept up to date by triggers, with
   every word of the query matched as a prefix.
 """
