@@ -161,3 +161,21 @@ def test_a_claim_status_does_change_a_condition():
     assert condition_of(artefact).current.record == report
     services.record_update(record=report, fields={"claim_status": "retracted"})
     assert condition_of(artefact).current is None
+
+
+def test_a_long_timeline_lists_its_latest_states_and_the_current_one():
+    from types import SimpleNamespace
+
+    from registry.selectors.condition import Condition, ConditionState
+
+    def state(n: int, claim_status: str) -> ConditionState:
+        return ConditionState(record=SimpleNamespace(slug=f"r{n}"), kind="report", observed=str(2000 + n),
+                              observed_lower=n, observed_upper=n, severity="severe", extent="partial",
+                              claim_status=claim_status)
+
+    states = [state(0, "confirmed"), *(state(n, "reported") for n in range(1, 80))]
+    condition = Condition(states)
+    assert condition.current is states[0]
+    assert condition.shown == [states[0], *states[-Condition.SHOWN:]]
+    assert Condition(states[1:]).shown == states[-Condition.SHOWN:]
+    assert Condition(states[:10]).shown == states[:10]

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 from django.db.models import Model, Prefetch, QuerySet
@@ -146,17 +147,24 @@ def timeline(states: Iterable[ConditionState]) -> list[ConditionState]:
 
 @dataclass
 class Condition:
-    """An asset's condition now, with the evidence behind it."""
+    """An asset's condition now, with the evidence behind it.
+
+    The timeline is not changed once made, so what is read from it is worked out once:
+    a page asks for ``current`` for every one of thousands of states.
+    """
 
     timeline: list[ConditionState] = field(default_factory=list)
 
-    @property
+    # The most recent states a page lists; the current one is listed too when it is older.
+    SHOWN = 50
+
+    @cached_property
     def current(self) -> ConditionState | None:
         """The latest established state, or None when no state is established."""
         established = [state for state in self.timeline if state.established]
         return established[-1] if established else None
 
-    @property
+    @cached_property
     def last_known_severity(self) -> ConditionState | None:
         """The latest established state that gives a severity, when the current one gives none."""
         current = self.current
@@ -165,20 +173,20 @@ class Condition:
         known = [state for state in self.timeline if state.established and state.severity_known]
         return known[-1] if known else None
 
-    @property
+    @cached_property
     def reported(self) -> list[ConditionState]:
         """Unestablished, unretracted states later than the current one, newest first."""
         current = self.current
         later = self.timeline[self.timeline.index(current) + 1 :] if current else self.timeline
         return [state for state in reversed(later) if not state.established and not state.retracted]
 
-    @property
+    @cached_property
     def best(self) -> ConditionState | None:
         """The current state, or else the latest reported one: what a summary names."""
         reported = self.reported
         return self.current or (reported[0] if reported else None)
 
-    @property
+    @cached_property
     def severity(self) -> str | None:
         """The current severity, or None when nothing is established."""
         current = self.current
@@ -186,6 +194,15 @@ class Condition:
             return None
         known = self.last_known_severity
         return (known or current).severity
+
+    @cached_property
+    def shown(self) -> list[ConditionState]:
+        """The states a page lists, oldest first: the latest ``SHOWN``, and the current state."""
+        shown = self.timeline[-self.SHOWN :]
+        current = self.current
+        if current is not None and not any(state is current for state in shown):
+            shown = [current, *shown]
+        return shown
 
 
 def _intervention_citations() -> Prefetch[str, QuerySet[Citation], str]:
