@@ -115,3 +115,59 @@ def test_events_sort_by_date_title_and_last_change():
     assert ordered("title") == [arson, bombing, looting]
     assert ordered("-updated")[0] == bombing
     assert not DamageEventFilter({"ordering": "occurred_lower"}, queryset=DamageEvent.objects.all()).is_valid()
+
+
+def _filtersets():
+    from registry import filters as f
+
+    return [f.HeritageSiteFilter, f.ArtefactFilter, f.DamageEventFilter, f.DamageReportFilter,
+            f.RestorationPledgeFilter, f.SourceFilter, f.ActorFilter, f.InterventionFilter]
+
+
+def _make(model, n: int):
+    from tests import factories
+
+    factory = getattr(factories, f"{model.__name__}Factory")
+    return [factory() for _ in range(n)]
+
+
+@pytest.mark.parametrize("filterset_class", _filtersets(), ids=lambda c: c.__name__)
+def test_every_ordering_a_list_offers_sorts_by_its_field(filterset_class):
+    model = filterset_class._meta.model
+    if "ordering" not in filterset_class.base_filters:
+        pytest.skip("listed in one order only")
+    _make(model, 3)
+    ordering = filterset_class.base_filters["ordering"]
+    assert ordering.param_map, filterset_class
+    for name, field in ordering.param_map.items():
+        for sign, reverse in (("", False), ("-", True)):
+            rows = _filter(filterset_class, model, {"ordering": sign + name})
+            values = [getattr(getattr(row, field), "code", getattr(row, field)) for row in rows]  # countries by code
+            known = [value for value in values if value is not None]
+            assert len(rows) == 3 and known == sorted(known, reverse=reverse), (name, sign, values)
+
+
+@pytest.mark.parametrize("filterset_class", _filtersets(), ids=lambda c: c.__name__)
+def test_every_date_range_filter_reads_its_own_dates(filterset_class):
+    model = filterset_class._meta.model
+    if "date_from" not in filterset_class.base_filters:
+        pytest.skip("no dates")
+    bound = filterset_class.base_filters["date_from"].bound
+    old, recent = _make(model, 2)
+    type(old).objects.filter(pk=old.pk).update(**{f"{bound}_lower": 19000101, f"{bound}_upper": 19001231})
+    type(recent).objects.filter(pk=recent.pk).update(**{f"{bound}_lower": 20160101, f"{bound}_upper": 20161231})
+    assert old not in _filter(filterset_class, model, {"date_from": "2010"})
+    assert recent in _filter(filterset_class, model, {"date_from": "2010"})
+    assert old in _filter(filterset_class, model, {"date_to": "1950"})
+    assert recent not in _filter(filterset_class, model, {"date_to": "1950"})
+
+
+@pytest.mark.parametrize("filterset_class", _filtersets()[2:5] + _filtersets()[7:], ids=lambda c: c.__name__)
+def test_text_search_reads_titles_and_descriptions(filterset_class):
+    model = filterset_class._meta.model
+    by_title, by_description, neither = _make(model, 3)
+    model.objects.filter(pk=by_title.pk).update(title="Minaret toppled", description="")
+    model.objects.filter(pk=by_description.pk).update(title="Damage", description="The minaret fell.")
+    model.objects.filter(pk=neither.pk).update(title="Roof burnt", description="A fire.")
+    found = set(_filter(filterset_class, model, {"q": "minaret"}))
+    assert {by_title, by_description} <= found and neither not in found
