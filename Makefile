@@ -85,8 +85,10 @@ bench: $(STAMP)
 MUTATE ?= registry/selectors/visibility.py registry/filters.py registry/services.py
 MUTATION_TESTS_registry/selectors/visibility.py := tests/test_visibility_rule.py tests/test_visibility.py \
 	tests/test_filter_visibility.py
-MUTATION_TESTS_registry/filters.py := tests/test_filters.py tests/test_filter_visibility.py tests/test_views.py
-MUTATION_TESTS_registry/services.py := tests/test_services.py tests/test_api_write.py tests/test_admin.py
+MUTATION_TESTS_registry/filters.py := tests/test_filters.py tests/test_filter_visibility.py tests/test_api_sync.py \
+	tests/test_api_read.py
+MUTATION_TESTS_registry/services.py := tests/test_services.py tests/test_write_queries.py tests/test_workflow.py \
+	tests/test_api_workflow.py tests/test_history.py tests/test_api_write.py tests/test_api_sync.py
 MUTATION_PYTEST := $(PY) -m pytest -x -q -p no:cacheprovider --reuse-db
 
 mutation: $(STAMP)

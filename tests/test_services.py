@@ -195,6 +195,7 @@ def test_partner_report_waits_in_review_attributed_to_partner():
     assert report.citations.get().lifecycle == Lifecycle.IN_REVIEW
     assert list(DamageReport.objects.visible_to_partner(partner)) == [report]
     assert list(DamageReport.objects.visible_to_partner(PartnerInstitutionFactory())) == []
+    assert report.history.first().history_change_reason == f"Submitted by {partner}"
 
 
 def test_pledge_status_follows_latest_published_evidence():
@@ -244,3 +245,29 @@ def test_many_to_many_changes_are_kept_in_history():
     latest = report.history.latest()
     assert [row.heritagesite_id for row in latest.sites.all()] == [museum.pk]
     assert report.history.count() >= 2
+
+
+def test_publishing_a_draft_dates_it_once(curator, single_curator):
+    site = HeritageSiteFactory(lifecycle=Lifecycle.DRAFT)
+    assert site.published_at is None
+    services.record_publish(record=site, user=curator)
+    first = HeritageSite.objects.get(pk=site.pk).published_at
+    assert first is not None
+    services.record_retract(record=site, user=curator, reason="Wrong place")
+    services.record_publish(record=site, user=curator)
+    assert HeritageSite.objects.get(pk=site.pk).published_at == first
+
+
+def test_slugs_come_from_names_or_titles_and_keep_to_their_length():
+    place = {"kind": term("site_kind", "archaeological-site"), "country": "IQ"}
+    site = services.record_create(model=HeritageSite, fields={"name": "Great Mosque of al-Nuri", **place})
+    source = services.record_create(model=Source, fields={
+        "title": "Mosul minaret destroyed", "kind": term("source_kind", "news-article")})
+    assert (site.slug, source.slug) == ("great-mosque-of-al-nuri", "mosul-minaret-destroyed")
+
+    long_name = ("Mausoleum " * 19).strip()  # 189 characters, the name field takes 200
+    base = services.slug_base(model=HeritageSite, text=long_name)
+    assert len(base) <= 120 - 8 and base == "-".join(["mausoleum"] * 19)[:112].strip("-")
+    assert len(services.slug_base(model=HeritageSite, text="x" * 200, max_length=50)) == 42
+    taken = [services.record_create(model=HeritageSite, fields={"name": long_name, **place}).slug for _ in range(3)]
+    assert len(set(taken)) == 3 and all(len(slug) <= 120 for slug in taken)
