@@ -91,10 +91,12 @@ MUTATION_TESTS_registry/services.py := tests/test_services.py tests/test_write_q
 	tests/test_api_workflow.py tests/test_history.py tests/test_api_write.py tests/test_api_sync.py
 MUTATION_PYTEST := $(PY) -m pytest -x -q -p no:cacheprovider --reuse-db
 
+# mutmut keeps one cache, cleared when the module changes: each module's results are printed
+# as soon as it is done.
 mutation: $(STAMP)
 	$(foreach module,$(MUTATE),$(VENV)/bin/mutmut run --paths-to-mutate $(module) --tests-dir tests \
-		--no-progress --runner "$(MUTATION_PYTEST) $(MUTATION_TESTS_$(module))" || true;)
-	$(VENV)/bin/mutmut results
+		--no-progress --runner "$(MUTATION_PYTEST) $(MUTATION_TESTS_$(module))" || true; \
+		echo "== $(module)"; $(VENV)/bin/mutmut results || true;)
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
