@@ -22,6 +22,17 @@ def test_creates_staff_curator_who_is_not_superuser():
     assert "hala" in out.getvalue()
 
 
+def test_creates_a_reviewer_who_views_and_changes_nothing():
+    out = StringIO()
+    call_command("create_curator", "lina", "--reviewer", password="citadel-gate-and-bridge", stdout=out)
+    user = get_user_model().objects.get(username="lina")
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == ["reviewer"]
+    assert user.has_perm("registry.view_damagereport") and user.has_perm("registry.view_historicaldamagereport")
+    assert not user.has_perm("registry.change_damagereport") and not user.has_perm("registry.add_source")
+    assert "Reviewer lina created" in out.getvalue()
+
+
 def test_password_from_environment(monkeypatch):
     monkeypatch.setenv("CURATOR_PASSWORD", "colonnade-and-tetrapylon")
     call_command("create_curator", "samir", stdout=StringIO())
