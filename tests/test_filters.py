@@ -171,3 +171,11 @@ def test_text_search_reads_titles_and_descriptions(filterset_class):
     model.objects.filter(pk=neither.pk).update(title="Roof burnt", description="A fire.")
     found = set(_filter(filterset_class, model, {"q": "minaret"}))
     assert {by_title, by_description} <= found and neither not in found
+
+
+def test_artefacts_filter_by_kind_slug():
+    temple = ArtefactFactory(kind=term("artefact_kind", "temple"))
+    tomb = ArtefactFactory(kind=term("artefact_kind", "tomb"))
+    assert _filter(ArtefactFilter, Artefact, {"kind": "temple"}) == [temple]
+    assert _filter(ArtefactFilter, Artefact, {"kind": "tomb"}) == [tomb]
+    assert not ArtefactFilter({"kind": "spaceport"}, queryset=Artefact.objects.all()).is_valid()
