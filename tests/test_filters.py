@@ -131,11 +131,10 @@ def _make(model, n: int):
     return [factory() for _ in range(n)]
 
 
-@pytest.mark.parametrize("filterset_class", _filtersets(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("filterset_class", [c for c in _filtersets() if "ordering" in c.base_filters],
+                         ids=lambda c: c.__name__)
 def test_every_ordering_a_list_offers_sorts_by_its_field(filterset_class):
     model = filterset_class._meta.model
-    if "ordering" not in filterset_class.base_filters:
-        pytest.skip("listed in one order only")
     _make(model, 3)
     ordering = filterset_class.base_filters["ordering"]
     assert ordering.param_map, filterset_class
@@ -147,11 +146,10 @@ def test_every_ordering_a_list_offers_sorts_by_its_field(filterset_class):
             assert len(rows) == 3 and known == sorted(known, reverse=reverse), (name, sign, values)
 
 
-@pytest.mark.parametrize("filterset_class", _filtersets(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("filterset_class", [c for c in _filtersets() if "date_from" in c.base_filters],
+                         ids=lambda c: c.__name__)
 def test_every_date_range_filter_reads_its_own_dates(filterset_class):
     model = filterset_class._meta.model
-    if "date_from" not in filterset_class.base_filters:
-        pytest.skip("no dates")
     bound = filterset_class.base_filters["date_from"].bound
     old, recent = _make(model, 2)
     type(old).objects.filter(pk=old.pk).update(**{f"{bound}_lower": 19000101, f"{bound}_upper": 19001231})
