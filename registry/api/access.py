@@ -29,22 +29,23 @@ def partner_of(request) -> PartnerInstitution | None:
     return auth.institution if isinstance(auth, APIKey) else None
 
 
+def _remembered(request, name: str, role) -> bool:
+    """Whether the (non-partner) user of ``request`` has ``role``, asked once per request."""
+    answer = getattr(request, name, None)
+    if answer is None:
+        answer = partner_of(request) is None and role(getattr(request, "user", None))
+        setattr(request, name, answer)
+    return answer
+
+
 def is_curator(request) -> bool:
-    """Superusers and staff in the curator group; remembered for the request."""
-    cached = getattr(request, "_registry_is_curator", None)
-    if cached is None:
-        cached = partner_of(request) is None and workflow.is_curator(getattr(request, "user", None))
-        request._registry_is_curator = cached
-    return cached
+    """Superusers and staff in the curator group."""
+    return _remembered(request, "_registry_is_curator", workflow.is_curator)
 
 
 def is_reviewer(request) -> bool:
     """Staff in the reviewer group: they read what curators read and make the moves of review."""
-    cached = getattr(request, "_registry_is_reviewer", None)
-    if cached is None:
-        cached = partner_of(request) is None and workflow.is_reviewer(getattr(request, "user", None))
-        request._registry_is_reviewer = cached
-    return cached
+    return _remembered(request, "_registry_is_reviewer", workflow.is_reviewer)
 
 
 def reads_everything(request) -> bool:
