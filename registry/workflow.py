@@ -84,6 +84,12 @@ def single_curator() -> bool:
     return bool(getattr(settings, "REVIEW_SINGLE_CURATOR", False))
 
 
+def publishes_own_work(user) -> bool:
+    """Whether what ``user`` brings in may be published without a second person: the
+    registry's own writes (``user=None``), or anyone's on a single-curator install."""
+    return user is None or single_curator()
+
+
 def pending_authors(record: Record) -> set[int]:
     """Ids of the users who submitted ``record`` for review or changed it since.
 
@@ -162,7 +168,7 @@ def check_move(
         raise ValidationError(
             {"reason": _("Say why the record goes back: its submitter reads this.")}
         )
-    if to == Lifecycle.PUBLISHED and not single_curator():
+    if to == Lifecycle.PUBLISHED and not publishes_own_work(user):
         _check_second_curator(record=record, user=user)
 
 

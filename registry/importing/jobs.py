@@ -86,9 +86,7 @@ def _run(
     batch: ImportBatch, step: Callable[[BatchContext, list], None], progress: Progress | None,
     user=None,
 ) -> None:
-    # A person's import keeps the review rule; the registry's own (no user) keeps the lifecycle's.
-    may_publish = user is None or workflow.single_curator()
-    context = BatchContext(SPECS[batch.record_type], may_publish=may_publish)
+    context = BatchContext(SPECS[batch.record_type], may_publish=workflow.publishes_own_work(user))
     for chunk in chunked(_rows(batch), CHUNK_SIZE):
         step(context, chunk)
         batch.rows_done += len(chunk)
