@@ -207,16 +207,25 @@ def main() -> None:
         action="store_true",
         help="serialize every record on every request",
     )
+    parser.add_argument(
+        "--page-cache",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="serve anonymous pages and API answers from the cache, as deployed (default: off, "
+        "so that every request renders)",
+    )
     args = parser.parse_args()
 
     SERVER_ENV["REDIS_URL"] = args.redis
     if args.no_representation_cache:
         SERVER_ENV["REPRESENTATION_CACHE"] = "0"
+    SERVER_ENV["PAGE_CACHE_SECONDS"] = str(args.page_cache)
     setup_django()
     data = dataset()
     label = args.label or f"{data['vendor']}, {data['reports']:,} reports" + (
         ", no representation cache" if args.no_representation_cache else ""
-    )
+    ) + (", anonymous page cache on" if args.page_cache else "")
     plan = candidates(data["report"], data["busiest_site"])
     if args.only:
         wanted = {name.strip() for name in args.only.split(",")}

@@ -208,13 +208,14 @@ class DamageReportFilter(DamageFilterMixin, RecordFilterSet):
     certainty = filters.ChoiceFilter(choices=FixedChoices(Certainty.choices), label=_("Certainty"))
     source = RelatedSlugFilter(field_name="source", model=Source, label=_("Source (slug)"))
     event = RelatedSlugFilter(field_name="damage_event", model=DamageEvent, label=_("Damage event (slug)"))
+    artefact = RelatedSlugFilter(field_name="artefacts", model=Artefact, label=_("Artefact (slug)"))
     ordering = filters.OrderingFilter(fields=(("occurred_lower", "date"), ("title", "title"), ("updated_at", "updated")))
 
     class Meta:
         model = DamageReport
         fields = [
             "q", "site", "country", "severity", "extent", "cause", "claim_status", "certainty",
-            "source", "event", "date_from", "date_to", "updated_since",
+            "source", "event", "artefact", "date_from", "date_to", "updated_since",
         ]
 
 

@@ -569,9 +569,10 @@ QUERY_BOUNDS = [
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
     # Detail pages of records that can have images: one more for them (registry.models.media.public_gallery).
-    ("registry:site-detail", "site", 37), ("registry:event-detail", "event", 17),
+    # A condition is two queries: one ranks the reports, one reads those it rests on.
+    ("registry:site-detail", "site", 38), ("registry:event-detail", "event", 17),
     ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 10),
-    ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 28),
+    ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 29),
     ("registry:actor-detail", "actor", 19), ("registry:intervention-detail", "intervention", 7),
 ]
 

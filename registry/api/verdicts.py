@@ -74,9 +74,17 @@ class ConditionSerializer(serializers.Serializer):
         ),
     )
     reported = ConditionStateSerializer(
-        many=True, help_text="Later states not yet confirmed, newest first."
+        many=True,
+        help_text="Later states not yet confirmed, newest first: the latest 50 of them.",
     )
-    timeline = ConditionStateSerializer(many=True, help_text="Every state, oldest first.")
+    timeline = ConditionStateSerializer(
+        many=True,
+        help_text=(
+            "The latest 50 states, oldest first, and the current one when it is older; "
+            "the reports themselves are listed by /damage-reports/?site= and ?artefact=."
+        ),
+    )
+    timeline_count = serializers.IntegerField(help_text="How many states the whole timeline has.")
 
 
 def state_data(state, request=None) -> dict:
@@ -100,7 +108,8 @@ def condition_data(condition, request=None) -> dict:
         "current": state_data(current, request) if current else None,
         "severity": condition.severity,
         "reported": [state_data(state, request) for state in condition.reported],
-        "timeline": [state_data(state, request) for state in condition.timeline],
+        "timeline": [state_data(state, request) for state in condition.shown],
+        "timeline_count": condition.count,
     }
 
 

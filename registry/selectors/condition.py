@@ -31,9 +31,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Any, cast
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import (
+    Case, Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Value, When, Window,
+)
+from django.db.models.functions import Collate, RowNumber
 
 from registry.models import (
     Artefact,
@@ -149,14 +154,23 @@ def timeline(states: Iterable[ConditionState]) -> list[ConditionState]:
 class Condition:
     """An asset's condition now, with the evidence behind it.
 
-    The timeline is not changed once made, so what is read from it is worked out once:
-    a page asks for ``current`` for every one of thousands of states.
+    ``timeline`` holds, oldest first, the states a condition can rest on or list: the
+    ``SHOWN`` latest, the latest established ones, and the latest ``SHOWN`` still to be
+    confirmed. For an asset with fewer states than that it is the whole timeline;
+    ``count`` is always the number of states of the whole timeline. What is read from
+    it is worked out once: a page asks for ``current`` for every state it lists.
     """
 
     timeline: list[ConditionState] = field(default_factory=list)
+    total: int | None = None
 
     # The most recent states a page lists; the current one is listed too when it is older.
     SHOWN = 50
+
+    @property
+    def count(self) -> int:
+        """How many states the asset's whole timeline has."""
+        return len(self.timeline) if self.total is None else self.total
 
     @cached_property
     def current(self) -> ConditionState | None:
@@ -175,10 +189,11 @@ class Condition:
 
     @cached_property
     def reported(self) -> list[ConditionState]:
-        """Unestablished, unretracted states later than the current one, newest first."""
+        """Unestablished, unretracted states later than the current one, newest first: the
+        latest ``SHOWN`` of them."""
         current = self.current
         later = self.timeline[self.timeline.index(current) + 1 :] if current else self.timeline
-        return [state for state in reversed(later) if not state.established and not state.retracted]
+        return [state for state in reversed(later) if not state.established and not state.retracted][: self.SHOWN]
 
     @cached_property
     def best(self) -> ConditionState | None:
@@ -225,29 +240,93 @@ STATE_REPORT_FIELDS = (
 )
 
 
-def _report_links(relation: str, ids: list[int], **filters: Any) -> QuerySet[DamageReport]:
+def _code_point_order(field_name: str) -> Collate | F:
+    """``field_name`` compared as Python compares strings: by code point, not by locale."""
+    if connection.vendor == "postgresql":
+        return Collate(F(field_name), "C")
+    return F(field_name)  # SQLite compares text by its bytes unless told otherwise
+
+
+def _newest_first() -> list[OrderBy]:
+    """``ConditionState.sort_key`` in SQL, newest state first."""
+    observed = Q(observed__gt="")
+    lower = Case(When(observed, then=F("observed_lower")), default=F("occurred_lower"))
+    upper = Case(When(observed, then=F("observed_upper")), default=F("occurred_upper"))
+    source = Case(When(source__lifecycle=PUBLISHED, then=F("source__published_lower")))
+    return [
+        lower.desc(nulls_last=True),
+        upper.desc(nulls_first=True),
+        source.desc(nulls_first=True),
+        _code_point_order("slug").desc(),
+    ]
+
+
+# How a report counts for a condition: the latest of the first two sets the current
+# condition, the latest of the first gives the last known severity, the third may be listed
+# as reported; a retracted report only ever appears on the timeline.
+_KNOWN, _UNKNOWN, _PENDING, _RETRACTED = range(4)
+
+
+def _report_links(relation: str, ids: list[int], *filters: Any) -> list[SimpleNamespace]:
     """The published reports about the records ``ids`` by ``relation`` (``sites`` or
-    ``artefacts``), one row per report and record, each with the record's id as ``owner_id``:
-    reports themselves, not their link rows, so that each costs three objects, not four."""
-    reports: QuerySet[DamageReport] = (
-        DamageReport.objects.filter(lifecycle=PUBLISHED, **{f"{relation}__in": ids}, **filters)
-        .annotate(owner_id=F(relation))
-        .select_related("source", "retracted_by")
-        .only(*STATE_REPORT_FIELDS)
-        .order_by()
+    ``artefacts``) that a condition needs, one for each report and record, each with the
+    record's id as ``owner_id`` and the number of the record's reports as ``owner_total``.
+
+    A busy site has thousands of reports, of which a condition reads few: the ``SHOWN``
+    latest, the latest established one with a severity and without, and the latest
+    ``SHOWN`` still to be confirmed. The database ranks them from the columns of an index,
+    one query for any number of records, and a second query reads the chosen rows; the
+    rest are counted, never loaded.
+    """
+    owner = F(relation)
+    order = _newest_first()
+    standing = Case(
+        When(claim_status__in=ESTABLISHED, severity=Severity.UNKNOWN, then=Value(_UNKNOWN)),
+        When(claim_status__in=ESTABLISHED, then=Value(_KNOWN)),
+        When(claim_status=ClaimStatus.RETRACTED, then=Value(_RETRACTED)),
+        default=Value(_PENDING),
     )
-    return reports
+    shown = Condition.SHOWN
+    chosen = (
+        DamageReport.objects.filter(*filters, lifecycle=PUBLISHED, **{f"{relation}__in": ids})
+        .annotate(
+            owner_id=owner,
+            owner_total=Window(Count("pk"), partition_by=[owner]),
+            standing=standing,
+            rank=Window(RowNumber(), partition_by=[owner], order_by=order),
+            rank_in_standing=Window(RowNumber(), partition_by=[owner, standing], order_by=order),
+        )
+        .filter(
+            Q(rank__lte=shown)
+            | Q(standing__in=(_KNOWN, _UNKNOWN), rank_in_standing=1)
+            | Q(standing=_PENDING, rank_in_standing__lte=shown)
+        )
+        .order_by()
+        .values_list("pk", "owner_id", "owner_total")
+    )
+    links = list(chosen)
+    rows = DamageReport.objects.select_related("source", "retracted_by").only(*STATE_REPORT_FIELDS)
+    reports = rows.in_bulk({pk for pk, _owner, _total in links}) if links else {}
+    found = []
+    for pk, owner_id, owner_total in links:
+        report = reports[pk]
+        found.append(SimpleNamespace(report=report, owner_id=owner_id, owner_total=owner_total))
+    return found
 
 
 def _collect(
-    report_links: Iterable[Any], intervention_links: Iterable[Any], owner: str,
-) -> dict[int, list[ConditionState]]:
+    report_links: Iterable[Any], intervention_links: Iterable[Any], owner: str, ids: list[int],
+) -> dict[int, Condition]:
     states: defaultdict[int, list[ConditionState]] = defaultdict(list)
-    for report in report_links:
-        states[report.owner_id].append(report_state(report))
+    totals: defaultdict[int, int] = defaultdict(int)
+    for link in report_links:
+        states[link.owner_id].append(report_state(link.report))
+        totals[link.owner_id] = link.owner_total
     for link in intervention_links:
-        states[getattr(link, f"{owner}_id")].append(intervention_state(link.intervention))
-    return states
+        owner_id = getattr(link, f"{owner}_id")
+        states[owner_id].append(intervention_state(link.intervention))
+        totals[owner_id] += 1
+    return {pk: Condition(timeline(states.get(pk, [])), totals.get(pk, 0)) for pk in ids}
 
 
 def artefact_conditions(artefacts: Iterable[Artefact]) -> dict[int, Condition]:
@@ -261,14 +340,16 @@ def artefact_conditions(artefacts: Iterable[Artefact]) -> dict[int, Condition]:
         .select_related("intervention__kind")
         .prefetch_related(_intervention_citations())
     )
-    states = _collect(reports, interventions, "artefact")
-    return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
+    return _collect(reports, interventions, "artefact", ids)
 
 
 def site_conditions(sites: Iterable[HeritageSite]) -> dict[int, Condition]:
     """The condition of each site as a whole (records naming no artefact): three queries."""
     ids = [site.pk for site in sites]
-    reports = _report_links("sites", ids, artefacts__isnull=True)
+    # NOT EXISTS, not an outer join tested for NULL: PostgreSQL's estimate of the latter
+    # is a few rows, and it then joins a busy site's thousands of reports row by row.
+    about_artefacts = DamageReport.artefacts.through.objects.filter(damagereport=OuterRef("pk"))
+    reports = _report_links("sites", ids, ~Exists(about_artefacts))
     interventions = (
         Intervention.sites.through.objects.filter(
             heritagesite_id__in=ids,
@@ -278,8 +359,7 @@ def site_conditions(sites: Iterable[HeritageSite]) -> dict[int, Condition]:
         .select_related("intervention__kind")
         .prefetch_related(_intervention_citations())
     )
-    states = _collect(reports, interventions, "heritagesite")
-    return {pk: Condition(timeline(states.get(pk, []))) for pk in ids}
+    return _collect(reports, interventions, "heritagesite", ids)
 
 
 def condition_of(record: HeritageSite | Artefact) -> Condition:

@@ -17,7 +17,7 @@ from .history import PublicHistoryMixin
 from .maps import map_context
 
 # A site with hundreds of reports shows its latest ones and links to the filtered report list.
-TIMELINE_LIMIT = 100
+TIMELINE_LIMIT = 25
 
 
 def link_designations(site: HeritageSite) -> None:
