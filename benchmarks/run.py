@@ -14,6 +14,7 @@ export rate. Raw figures go to ``benchmarks/results/<label>.json``.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import secrets
@@ -133,12 +134,16 @@ def partner_key() -> str:
 
 
 def download(url: str) -> dict:
-    started, size, lines = time.perf_counter(), 0, 0
-    with urllib.request.urlopen(url, timeout=3600) as response:
-        status = response.status
-        while chunk := response.read(1 << 16):
-            size += len(chunk)
-            lines += chunk.count(b"\n")
+    """Read a whole export; one cut short (the server gave up mid-stream) is reported as such."""
+    started, size, lines, status = time.perf_counter(), 0, 0, 0
+    try:
+        with urllib.request.urlopen(url, timeout=3600) as response:
+            status = response.status
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+    except (OSError, http.client.HTTPException) as error:
+        status = f"{status}, cut short: {type(error).__name__}"
     seconds = time.perf_counter() - started
     return {"url": url, "status": status, "bytes": size, "lines": lines, "seconds": seconds}
 

@@ -585,3 +585,33 @@ def test_query_count_does_not_grow_with_rows(client, django_assert_max_num_queri
         url = reverse(url_name, kwargs={"slug": records[key].slug}) if key else reverse(url_name)
         with django_assert_max_num_queries(bound, info=url_name):
             assert client.get(url).status_code == 200
+
+
+EXPORTS = [
+    ("site-export", "csv"), ("site-export", "geojson"), ("artefact-export", "csv"), ("event-export", "csv"),
+    ("report-export", "csv"), ("report-export", "geojson"), ("pledge-export", "csv"), ("source-export", "csv"),
+    ("actor-export", "csv"), ("intervention-export", "geojson"),
+]
+
+
+def _export_queries(client) -> dict[tuple[str, str], int]:
+    counts = {}
+    for name, export_format in EXPORTS:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(f"registry:{name}", kwargs={"format": export_format}))
+            assert response.status_code == 200
+            b"".join(response.streaming_content)
+        counts[name, export_format] = len(queries)
+    return counts
+
+
+def test_an_export_asks_the_same_queries_for_more_rows(client):
+    """Rows come a chunk at a time with what they name: a row never asks a query of its own."""
+    records = _many_reports(3)
+    few = _export_queries(client)
+    for _ in range(6):
+        report = DamageReportFactory(source=records["source"], sites=[records["site"], HeritageSiteFactory()])
+        report.artefacts.add(ArtefactFactory(site=records["site"]))
+        CitationFactory(source=records["source"], damage_report=report, speaker=records["actor"])
+        InterventionFactory(sites=[records["site"]], performed_by=records["actor"])
+    assert _export_queries(client) == few

@@ -22,7 +22,7 @@ from .listing import RecordListView
 
 def published_sites() -> Prefetch:
     # A draft site must not leak through a published report that names it.
-    return Prefetch("sites", queryset=HeritageSite.objects.published().only("pk", "slug", "name", "latitude", "longitude", "is_sensitive"))
+    return Prefetch("sites", queryset=HeritageSite.objects.published().only("pk", "slug", "lifecycle", "name", "latitude", "longitude", "is_sensitive"))
 
 
 class SiteListView(RecordListView):
