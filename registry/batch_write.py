@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from django.utils.text import slugify
 
 from registry import services
 from registry.batch import BatchContext, RowResult, already_cited, existing_citations
-from registry.bulk_insert import insert_instances, insert_rows
+from registry.bulk_insert import existing_slugs, insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.importing.columns import citation_field_for
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
@@ -42,7 +43,9 @@ def slug_base(record: Record) -> str:
 
 def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
     """Give each record a slug no row uses yet: its base, or the base with the next free number."""
-    taken = set(model._default_manager.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    taken = existing_slugs(model, bases)
+    # No ordering: the model's own may join other tables, and a set of slugs needs none.
+    manager = model._default_manager
     in_chunk: set[str] = set()
     crowded: dict[str, set[str]] = {}
     for record, base in zip(records, bases, strict=True):
@@ -50,9 +53,9 @@ def assign_slugs(model: type[models.Model], records: list[models.Model], bases: 
         if slug in taken or slug in in_chunk:
             if base not in crowded:
                 crowded[base] = set(
-                    model._default_manager.filter(slug__startswith=f"{base}-").values_list(
-                        "slug", flat=True
-                    )
+                    manager.filter(slug__startswith=f"{base}-")
+                    .order_by()
+                    .values_list("slug", flat=True)
                 )
             n = 2
             while f"{base}-{n}" in crowded[base] or f"{base}-{n}" in in_chunk:
@@ -125,6 +128,8 @@ def _write_m2m(
 def _history_rows(
     model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool
 ) -> tuple[list[str], list[tuple]]:
+    """The columns of the model's history table and a row for each record: its tracked
+    fields as they are now, then who, when and why."""
     history_model = model.history.model
     tracked = {field.attname for field in history_model.tracked_fields}
     extra = {
@@ -137,11 +142,13 @@ def _history_rows(
     attnames = [
         field.attname for field in history_model._meta.concrete_fields if not field.primary_key
     ]
-    rows = [
-        tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
-        for record in records
-    ]
-    return attnames, rows
+    own = [name for name in attnames if name in tracked]
+    given = tuple(extra[name] for name in attnames if name not in tracked)
+    columns = [*own, *(name for name in attnames if name not in tracked)]
+    values = attrgetter(*own)
+    if len(own) == 1:  # attrgetter gives the value itself, not a tuple of one
+        return columns, [(values(record), *given) for record in records]
+    return columns, [(*values(record), *given) for record in records]
 
 
 def _history(

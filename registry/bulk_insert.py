@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import connection, models
 
@@ -34,16 +35,60 @@ def uses_copy() -> bool:
     return connection.vendor == "postgresql"
 
 
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _sequence(model: type[models.Model]) -> str:
+    """The name of the sequence behind the model's primary key, looked up once."""
+    key = (model._meta.db_table, model._meta.pk.column)
+    if key not in _SEQUENCES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", list(key))
+            _SEQUENCES[key] = cursor.fetchone()[0]
+    return _SEQUENCES[key]
+
+
 def allocate_pks(model: type[models.Model], count: int) -> list[int]:
     """``count`` new primary keys from the table's sequence, as INSERT would take them."""
     if not count:
         return []
+    sequence = _sequence(model)
     with connection.cursor() as cursor:
+        # The sequence is named as a constant: looked up once, not once for every key.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+LOOKUP_SIZE = 500
+
+
+def existing_slugs(model: type[models.Model], slugs: Iterable[str]) -> set[str]:
+    """The slugs among ``slugs`` that rows of ``model`` already have.
+
+    On PostgreSQL the slugs travel as arrays of a few hundred: one parameter
+    each instead of one per slug, and few enough that the unique index is read
+    rather than the whole table.
+    """
+    wanted = list(dict.fromkeys(slugs))
+    if not wanted:
+        return set()
+    if not uses_copy():
+        return set(
+            model._default_manager.filter(slug__in=wanted).order_by().values_list("slug", flat=True)
+        )
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field("slug").column)
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), LOOKUP_SIZE):
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)",
+                [wanted[start : start + LOOKUP_SIZE]],
+            )
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 def _is_plain(field: models.Field) -> bool:
@@ -130,9 +175,5 @@ def insert_instances(model: type[models.Model], objects: list[models.Model]) -> 
     for obj, pk in zip(objects, pks, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
-    attnames = [field.attname for field in fields]
-    _copy(
-        model,
-        [model._meta.pk, *fields],
-        ((obj.pk, *(getattr(obj, name) for name in attnames)) for obj in objects),
-    )
+    values = attrgetter(model._meta.pk.attname, *(field.attname for field in fields))
+    _copy(model, [model._meta.pk, *fields], (values(obj) for obj in objects))
