@@ -35,8 +35,7 @@ class FieldCheck(NamedTuple):
     attname: str
     blank: bool
     empty_values: list
-    # Verdicts by value, for fields whose checks depend on the value alone and whose values
-    # repeat from row to row (scales, terms, dates, numbers, flags); None for free text.
+    # Verdicts by value (see _remembered); None for a field checked every time.
     memo: dict[Any, tuple[bool, Any]] | None
 
 
@@ -64,6 +63,20 @@ class Blueprint(NamedTuple):
     # Whether the fields' attributes store what they are given as it is, and no pre_init or
     # post_init receiver waits to see the instance made.
     direct: bool
+
+
+def _remembered(field: models.Field) -> bool:
+    """Whether a field's verdicts are kept by value: values that repeat from row to row
+    (scales, terms, dates, numbers, flags, short phrases such as a quote or a locator),
+    checked by the value alone. Long free text is checked every time, and so are the
+    text fields of other packages, whose checks this module does not know."""
+    if field.choices or isinstance(field, EDTFField):
+        return True
+    if isinstance(field, models.TextField):
+        return False
+    if isinstance(field, models.CharField):
+        return type(field).__module__.startswith("django.")
+    return True
 
 
 def _descriptor(model: type[models.Model], attname: str):
@@ -167,11 +180,7 @@ class BatchContext:
                     f.attname,
                     f.blank,
                     f.empty_values,
-                    {}
-                    if f.choices
-                    or isinstance(f, EDTFField)
-                    or not isinstance(f, (models.CharField, models.TextField))
-                    else None,
+                    {} if _remembered(f) else None,
                 )
                 for f in model._meta.fields
                 if not f.generated and not f.auto_created
