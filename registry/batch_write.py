@@ -11,9 +11,9 @@ touched, so that ``batch_undo`` can take it all back.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -23,12 +23,23 @@ from django.utils.text import slugify
 
 from registry import services
 from registry.batch import BatchContext, RowResult, already_cited, existing_citations
-from registry.bulk_insert import existing_slugs, insert_instances, insert_rows
+from registry.bulk_insert import existing_slugs, field_values, insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.importing.columns import citation_field_for
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
+
+
+SLUG_TEXT = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
+
+
+def _slugify(text: str) -> str:
+    """``slugify(text)``; text that is a slug already (a citation's hint joins two slugs)
+    is its own slug, without the Unicode normalisation and the two substitutions."""
+    if SLUG_TEXT.fullmatch(text) and text[0] != "_" and text[-1] != "_":
+        return text
+    return slugify(text)
 
 
 def slug_base(record: Record) -> str:
@@ -38,7 +49,7 @@ def slug_base(record: Record) -> str:
         or getattr(record, "title", None)
         or type(record)._meta.model_name
     )
-    return slugify(text)[:104].strip("-") or type(record)._meta.model_name
+    return _slugify(str(text))[:104].strip("-") or type(record)._meta.model_name
 
 
 def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
@@ -144,11 +155,10 @@ def _history_rows(
     ]
     own = [name for name in attnames if name in tracked]
     given = tuple(extra[name] for name in attnames if name not in tracked)
-    columns = [*own, *(name for name in attnames if name not in tracked)]
-    values = attrgetter(*own)
-    if len(own) == 1:  # attrgetter gives the value itself, not a tuple of one
-        return columns, [(values(record), *given) for record in records]
-    return columns, [(*values(record), *given) for record in records]
+    values = field_values(own)
+    return [*own, *(name for name in attnames if name not in tracked)], [
+        (*values(record), *given) for record in records
+    ]
 
 
 def _history(

@@ -12,10 +12,10 @@ other field prepares its value as Django would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.db import connection, models
 
@@ -43,6 +43,26 @@ BINARY_TYPES = {
     "timestamp with time zone": "timestamptz",
     "date": "date",
 }
+
+
+def field_values(attnames: Sequence[str]) -> Callable[[models.Model], tuple]:
+    """A function giving an instance's values of ``attnames`` as a tuple.
+
+    It reads them from the instance's ``__dict__``, where Django keeps loaded
+    field values, and goes through the attributes (which load a deferred field)
+    only for an instance that lacks one.
+    """
+    from_dict, from_attributes = itemgetter(*attnames), attrgetter(*attnames)
+    single = len(attnames) == 1  # the getters give the value itself, not a tuple of one
+
+    def values(instance: models.Model) -> tuple:
+        try:
+            found = from_dict(instance.__dict__)
+        except KeyError:
+            found = from_attributes(instance)
+        return (found,) if single else found
+
+    return values
 
 
 def uses_copy() -> bool:
@@ -206,5 +226,5 @@ def insert_instances(model: type[models.Model], objects: list[models.Model]) -> 
     for obj, pk in zip(objects, pks, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
-    values = attrgetter(model._meta.pk.attname, *(field.attname for field in fields))
+    values = field_values([model._meta.pk.attname, *(field.attname for field in fields)])
     _copy(model, [model._meta.pk, *fields], (values(obj) for obj in objects))

@@ -12,6 +12,7 @@ database as before, once per distinct set of values (the caller remembers).
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -99,9 +100,13 @@ def _reads(condition: Q) -> list[str]:
     return names
 
 
+def _attname(model: type[models.Model], name: str) -> str:
+    return "pk" if name == "pk" else model._meta.get_field(name).attname
+
+
 # For each model and check constraint: the fields its condition names (the database is asked
-# about those) and the fields evaluate() reads.
-_FIELDS: dict[tuple[type[models.Model], str], tuple[list[str], tuple[str, ...]]] = {}
+# about those), and a getter of the values evaluate() reads.
+_FIELDS: dict[tuple[type[models.Model], str], tuple[list[str], attrgetter]] = {}
 MAX_REMEMBERED = 100_000
 
 
@@ -111,7 +116,8 @@ def _fields_of(model: type[models.Model], constraint: models.CheckConstraint):
         names = sorted(
             {name.split("__")[0] for name in constraint.condition.referenced_base_fields}
         )
-        _FIELDS[key] = (names, tuple(sorted(set(_reads(constraint.condition)))))
+        reads = sorted({_attname(model, name) for name in _reads(constraint.condition)})
+        _FIELDS[key] = (names, attrgetter(*reads))
     return _FIELDS[key]
 
 
@@ -119,12 +125,12 @@ def _in_python(
     model: type[models.Model],
     constraint: models.CheckConstraint,
     instance: models.Model,
-    reads: tuple[str, ...],
+    reads: attrgetter,
     memo: dict,
 ) -> list[str]:
     """``check_in_python``, remembered for the values the condition reads."""
     try:
-        key = ("python", model, constraint.name, tuple(_value(instance, name) for name in reads))
+        key = ("python", model, constraint.name, reads(instance))
         messages = memo.get(key)
     except TypeError:  # a value that cannot be a key: evaluated every time
         return check_in_python(constraint, instance)
