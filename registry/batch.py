@@ -24,9 +24,10 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from registry.batch_context import (
-    MAX_CACHED_REFERENCES,
+    MAX_REMEMBERED_VALUES,
     WITHDRAWN,
     BatchContext,
+    CellReader,
     RowResult,
 )
 from registry.constraints import check_constraints
@@ -62,12 +63,13 @@ def _preload(context: BatchContext, rows: list[tuple[int, dict[str, Any]]]) -> N
     """One query per related model for every slug named anywhere in the chunk."""
     wanted: dict[type[models.Model], set[str]] = defaultdict(set)
     for _row, raw in rows:
-        for column in context.spec.columns:
-            if column.kind in ("ref", "refs"):
-                text = _cell(raw, column.name)
-                wanted[column.related_model].update(
-                    split_list(text) if column.kind == "refs" else [text]
-                )
+        for column in context.reference_columns:
+            text = _cell(raw, column.name)
+            if text:
+                if column.kind == "refs":
+                    wanted[column.related_model].update(split_list(text))
+                else:
+                    wanted[column.related_model].add(text)
         target_model = _target_model(raw, context.spec)
         if target_model is not None:
             wanted[target_model].add(_cell(raw, "target"))
@@ -138,43 +140,58 @@ def _file_reference(context: BatchContext, column: Column, text: str, result: Ro
         )
 
 
+def _read_scalar(reader: CellReader, text: str) -> tuple[bool, Any]:
+    """(True, value) or (False, message) for a cell that is not a reference, remembered by text."""
+    memo = reader.memo
+    if memo is not None:
+        reading = memo.get(text)
+        if reading is not None:
+            return reading
+    try:
+        reading = (True, read_scalar(reader.column, text, reader.choices))
+    except CellError as error:
+        reading = (False, str(error))
+    if memo is not None and len(memo) < MAX_REMEMBERED_VALUES:
+        memo[text] = reading
+    return reading
+
+
 def _read_cells(context: BatchContext, raw: dict[str, Any], result: RowResult) -> tuple[dict, dict]:
     """Field values and many-to-many ids of one row; unreadable cells become errors."""
     values: dict[str, Any] = {}
     m2m: dict[str, list[int]] = {}
-    for column in context.spec.columns:
-        if (
-            column.model_field is None
-            or column.name in context.spec.citation_columns
-            or column.name == "slug"
-        ):
-            continue
-        if column.name not in raw:
+    for reader in context.readers:
+        name = reader.name
+        if name not in raw:
             continue  # a column left out of the file leaves the field as it is (or its default)
-        text = _cell(raw, column.name)
-        if column.kind in ("term", "ref"):
-            values[column.model_field.attname] = (
-                _read_reference(context, column, text, result) if text else None
+        text = raw[name]
+        if type(text) is not str:  # the file readers give stripped text; others may not
+            text = _cell(raw, name)
+        kind = reader.kind
+        if kind == "text":
+            values[name] = text
+        elif kind in ("term", "ref"):
+            values[reader.attname] = (
+                _read_reference(context, reader.column, text, result) if text else None
             )
-        elif column.kind in ("terms", "refs"):
-            ids = [_read_reference(context, column, part, result) for part in split_list(text)]
-            m2m[column.name] = [pk for pk in ids if pk is not None]
-            if not ids and not column.model_field.blank:
-                result.error(column.name, _("This field is required."))
+        elif kind in ("terms", "refs"):
+            ids = [_read_reference(context, reader.column, part, result) for part in split_list(text)]
+            m2m[name] = [pk for pk in ids if pk is not None]
+            if not ids and not reader.blank:
+                result.error(name, _("This field is required."))
         else:
-            try:
-                value = read_scalar(column, text, context.choices.get(column.name))
-            except CellError as error:
-                result.error(column.name, str(error))
+            readable, value = _read_scalar(reader, text)
+            if not readable:
+                result.error(name, value)
                 continue
-            if value is None and column.model_field.has_default():
-                value = column.model_field.get_default()  # an empty cell means the usual default
-            values[column.name] = value
+            if value is None and reader.has_default:
+                value = reader.column.model_field.get_default()  # an empty cell: the usual default
+            values[name] = value
     return values, m2m
 
 
 def _clean_fields(
-    context: BatchContext, instance: models.Model, exclude: set[str]
+    context: BatchContext, instance: models.Model, exclude: set[str] | frozenset[str]
 ) -> dict[str, list[str]]:
     """``Model.clean_fields()``, remembering each field's verdict on each value it has seen.
 
@@ -182,29 +199,31 @@ def _clean_fields(
     alone; foreign keys, whose check reads the database, are resolved in bulk.
     """
     errors: dict[str, list[str]] = {}
-    for field in context.fields_of(type(instance)):
-        if field.name in exclude:
+    for check in context.field_checks(type(instance)):
+        if check.name in exclude:
             continue
-        raw = getattr(instance, field.attname)
-        if field.blank and raw in field.empty_values:
+        raw = getattr(instance, check.attname)
+        if check.blank and raw in check.empty_values:
             continue
-        key = (
-            (field, raw)
-            if field in context.memo_fields and getattr(raw, "__hash__", None)
-            else None
-        )
-        verdict = context.field_results.get(key) if key is not None else None
+        memo = check.memo
+        if memo is not None:
+            try:
+                verdict = memo.get(raw)
+            except TypeError:  # a value that cannot be a key is checked every time
+                memo = verdict = None
+        else:
+            verdict = None
         if verdict is None:
             try:
-                verdict = (True, field.clean(raw, instance))
+                verdict = (True, check.field.clean(raw, instance))
             except ValidationError as error:
                 verdict = (False, error.messages)
-            if key is not None and len(context.field_results) < MAX_CACHED_REFERENCES:
-                context.field_results[key] = verdict
+            if memo is not None and len(memo) < MAX_REMEMBERED_VALUES:
+                memo[raw] = verdict
         if verdict[0]:
-            setattr(instance, field.attname, verdict[1])
+            setattr(instance, check.attname, verdict[1])
         else:
-            errors[field.name] = verdict[1]
+            errors[check.name] = verdict[1]
     return errors
 
 
@@ -234,9 +253,8 @@ def _full_clean(
     for name, messages in _model_clean(context, instance).items():
         errors.setdefault(name, []).extend(messages)
     # A record's link to another of its kind is checked too: a site cannot be part of itself.
-    linked = {context.spec.by_name[name].model_field.name for name in context.self_columns}
     for name, messages in check_constraints(
-        instance, (exclude - linked) | set(errors), memo=context.constraint_results
+        instance, (exclude - context.linked_fields) | set(errors), memo=context.constraint_results
     ).items():
         errors.setdefault(name, []).extend(messages)
     columns = context.spec.by_name
@@ -255,10 +273,6 @@ def _full_clean(
         )
         for message in messages:
             result.error(column, message)
-
-
-def _fk_names(model: type[models.Model]) -> set[str]:
-    return {f.name for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)}
 
 
 def _changes(instance: Record, values: dict, m2m: dict, existing_m2m: dict) -> list[str]:
@@ -297,8 +311,7 @@ def _claim_citation(
     )
     citation.cited_source_slug = source_slug
     # Only the quoted phrase and the locator come from the file; the rest is set here.
-    excluded = {field.name for field in Citation._meta.fields} - {"quote", "locator"}
-    for name, messages in _clean_fields(context, citation, excluded).items():
+    for name, messages in _clean_fields(context, citation, context.citation_excluded).items():
         result.errors.extend((f"citation_{name}", message) for message in messages)
     if lifecycle == Lifecycle.PUBLISHED and reference.lifecycle in WITHDRAWN:
         result.error(
@@ -478,13 +491,15 @@ def validate_row(
             "Another curator or a reviewer publishes what you import: give in_review (or draft), "
             "then publish from the review queue."))
     _published_sources(context, values, result, lifecycle or instance.lifecycle)
-    exclude = _fk_names(spec.model) | ({"slug"} if not instance.slug else set())
+    exclude = set(context.fk_names)
+    if not instance.slug:
+        exclude.add("slug")
     # A cell that could not be read keeps its error; full_clean would only repeat it.
-    exclude |= {
+    exclude.update(
         spec.by_name[c].model_field.name
         for c, _m in result.errors
         if c in spec.by_name and spec.by_name[c].model_field is not None
-    }
+    )
     _full_clean(context, instance, result, exclude)
     result.instance, result.m2m = instance, m2m
     if result.errors:

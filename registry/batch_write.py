@@ -11,6 +11,7 @@ touched, so that ``batch_undo`` can take it all back.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -22,12 +23,23 @@ from django.utils.text import slugify
 
 from registry import services
 from registry.batch import BatchContext, RowResult, already_cited, existing_citations
-from registry.bulk_insert import insert_instances, insert_rows
+from registry.bulk_insert import existing_slugs, field_values, insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.importing.columns import citation_field_for
 from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
+
+
+SLUG_TEXT = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
+
+
+def _slugify(text: str) -> str:
+    """``slugify(text)``; text that is a slug already (a citation's hint joins two slugs)
+    is its own slug, without the Unicode normalisation and the two substitutions."""
+    if SLUG_TEXT.fullmatch(text) and text[0] != "_" and text[-1] != "_":
+        return text
+    return slugify(text)
 
 
 def slug_base(record: Record) -> str:
@@ -37,12 +49,14 @@ def slug_base(record: Record) -> str:
         or getattr(record, "title", None)
         or type(record)._meta.model_name
     )
-    return slugify(text)[:104].strip("-") or type(record)._meta.model_name
+    return _slugify(str(text))[:104].strip("-") or type(record)._meta.model_name
 
 
 def assign_slugs(model: type[models.Model], records: list[models.Model], bases: list[str]) -> None:
     """Give each record a slug no row uses yet: its base, or the base with the next free number."""
-    taken = set(model._default_manager.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    taken = existing_slugs(model, bases)
+    # No ordering: the model's own may join other tables, and a set of slugs needs none.
+    manager = model._default_manager
     in_chunk: set[str] = set()
     crowded: dict[str, set[str]] = {}
     for record, base in zip(records, bases, strict=True):
@@ -50,9 +64,9 @@ def assign_slugs(model: type[models.Model], records: list[models.Model], bases: 
         if slug in taken or slug in in_chunk:
             if base not in crowded:
                 crowded[base] = set(
-                    model._default_manager.filter(slug__startswith=f"{base}-").values_list(
-                        "slug", flat=True
-                    )
+                    manager.filter(slug__startswith=f"{base}-")
+                    .order_by()
+                    .values_list("slug", flat=True)
                 )
             n = 2
             while f"{base}-{n}" in crowded[base] or f"{base}-{n}" in in_chunk:
@@ -125,6 +139,8 @@ def _write_m2m(
 def _history_rows(
     model: type[Record], records: list[models.Model], *, user, reason: str, now, update: bool
 ) -> tuple[list[str], list[tuple]]:
+    """The columns of the model's history table and a row for each record: its tracked
+    fields as they are now, then who, when and why."""
     history_model = model.history.model
     tracked = {field.attname for field in history_model.tracked_fields}
     extra = {
@@ -137,11 +153,12 @@ def _history_rows(
     attnames = [
         field.attname for field in history_model._meta.concrete_fields if not field.primary_key
     ]
-    rows = [
-        tuple(getattr(record, name) if name in tracked else extra[name] for name in attnames)
-        for record in records
+    own = [name for name in attnames if name in tracked]
+    given = tuple(extra[name] for name in attnames if name not in tracked)
+    values = field_values(own)
+    return [*own, *(name for name in attnames if name not in tracked)], [
+        (*values(record), *given) for record in records
     ]
-    return attnames, rows
 
 
 def _history(

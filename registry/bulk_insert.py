@@ -4,16 +4,18 @@
 query compiler, which costs more than the validation of the row itself. On
 PostgreSQL the batch writer instead takes primary keys from the table's
 sequence in one query and streams the rows with ``COPY``, the database's own
-bulk load. The rows are the same; only the way they travel differs. Values
-that psycopg adapts natively (numbers, text, booleans, dates, decimals) are
-sent as they are; any other field prepares its value as Django would.
+bulk load, in its binary format where every column's type allows. The rows
+are the same; only the way they travel differs. Values that psycopg adapts
+natively (numbers, text, booleans, dates, decimals) are sent as they are; any
+other field prepares its value as Django would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 
 from django.db import connection, models
 
@@ -28,22 +30,99 @@ PLAIN_FIELDS = (
     models.ForeignKey,
 )
 BATCH_SIZE = 1000
+# Column types sent in COPY's binary format, which spares psycopg and the server the
+# writing and parsing of text: numbers, text, flags, dates and aware date-times.
+# A table with a column of any other type (numeric, float, uuid, json, ...) goes as text.
+BINARY_TYPES = {
+    "bigint": "int8",
+    "integer": "int4",
+    "smallint": "int2",
+    "varchar": "varchar",
+    "text": "text",
+    "boolean": "bool",
+    "timestamp with time zone": "timestamptz",
+    "date": "date",
+}
+
+
+def field_values(attnames: Sequence[str]) -> Callable[[models.Model], tuple]:
+    """A function giving an instance's values of ``attnames`` as a tuple.
+
+    It reads them from the instance's ``__dict__``, where Django keeps loaded
+    field values, and goes through the attributes (which load a deferred field)
+    only for an instance that lacks one.
+    """
+    from_dict, from_attributes = itemgetter(*attnames), attrgetter(*attnames)
+    single = len(attnames) == 1  # the getters give the value itself, not a tuple of one
+
+    def values(instance: models.Model) -> tuple:
+        try:
+            found = from_dict(instance.__dict__)
+        except KeyError:
+            found = from_attributes(instance)
+        return (found,) if single else found
+
+    return values
 
 
 def uses_copy() -> bool:
     return connection.vendor == "postgresql"
 
 
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
+def _sequence(model: type[models.Model]) -> str:
+    """The name of the sequence behind the model's primary key, looked up once."""
+    key = (model._meta.db_table, model._meta.pk.column)
+    if key not in _SEQUENCES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", list(key))
+            _SEQUENCES[key] = cursor.fetchone()[0]
+    return _SEQUENCES[key]
+
+
 def allocate_pks(model: type[models.Model], count: int) -> list[int]:
     """``count`` new primary keys from the table's sequence, as INSERT would take them."""
     if not count:
         return []
+    sequence = _sequence(model)
     with connection.cursor() as cursor:
+        # The sequence is named as a constant: looked up once, not once for every key.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+LOOKUP_SIZE = 500
+
+
+def existing_slugs(model: type[models.Model], slugs: Iterable[str]) -> set[str]:
+    """The slugs among ``slugs`` that rows of ``model`` already have.
+
+    On PostgreSQL the slugs travel as arrays of a few hundred: one parameter
+    each instead of one per slug, and few enough that the unique index is read
+    rather than the whole table.
+    """
+    wanted = list(dict.fromkeys(slugs))
+    if not wanted:
+        return set()
+    if not uses_copy():
+        return set(
+            model._default_manager.filter(slug__in=wanted).order_by().values_list("slug", flat=True)
+        )
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field("slug").column)
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), LOOKUP_SIZE):
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)",
+                [wanted[start : start + LOOKUP_SIZE]],
+            )
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 def _is_plain(field: models.Field) -> bool:
@@ -69,14 +148,31 @@ def _preparer(fields: Sequence[models.Field]):
     return prepare
 
 
+def _binary_types(fields: Sequence[models.Field]) -> list[str] | None:
+    """The column types for COPY's binary format, or None when a column's type is not one
+    whose binary form psycopg writes from the values these rows hold."""
+    types = []
+    for field in fields:
+        db_type = field.db_type(connection)
+        name = BINARY_TYPES.get(db_type.split("(")[0].strip()) if db_type else None
+        if name is None:
+            return None
+        types.append(name)
+    return types
+
+
 def _copy(
     model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence]
 ) -> None:
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
+    types = _binary_types(fields)
+    sql = f"COPY {table} ({columns}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(sql) as copy:
+            if types:
+                copy.set_types(types)
             prepare = _preparer(fields)
             for row in rows:
                 copy.write_row(prepare(row) if prepare else row)
@@ -130,9 +226,5 @@ def insert_instances(model: type[models.Model], objects: list[models.Model]) -> 
     for obj, pk in zip(objects, pks, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
-    attnames = [field.attname for field in fields]
-    _copy(
-        model,
-        [model._meta.pk, *fields],
-        ((obj.pk, *(getattr(obj, name) for name in attnames)) for obj in objects),
-    )
+    values = field_values([model._meta.pk.attname, *(field.attname for field in fields)])
+    _copy(model, [model._meta.pk, *fields], (values(obj) for obj in objects))

@@ -12,6 +12,7 @@ database as before, once per distinct set of values (the caller remembers).
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -85,6 +86,61 @@ def check_in_python(constraint: models.CheckConstraint, instance: models.Model) 
     return []
 
 
+def _reads(condition: Q) -> list[str]:
+    """The fields ``evaluate`` reads for ``condition``: its lookups' and its F() operands'."""
+    names = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            names += _reads(child)
+        else:
+            name, value = child
+            names.append(name.split("__")[0])
+            if isinstance(value, F):
+                names.append(value.name)
+    return names
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    return "pk" if name == "pk" else model._meta.get_field(name).attname
+
+
+# For each model and check constraint: the fields its condition names (the database is asked
+# about those), and a getter of the values evaluate() reads.
+_FIELDS: dict[tuple[type[models.Model], str], tuple[list[str], attrgetter]] = {}
+MAX_REMEMBERED = 100_000
+
+
+def _fields_of(model: type[models.Model], constraint: models.CheckConstraint):
+    key = (model, constraint.name)
+    if key not in _FIELDS:
+        names = sorted(
+            {name.split("__")[0] for name in constraint.condition.referenced_base_fields}
+        )
+        reads = sorted({_attname(model, name) for name in _reads(constraint.condition)})
+        _FIELDS[key] = (names, attrgetter(*reads))
+    return _FIELDS[key]
+
+
+def _in_python(
+    model: type[models.Model],
+    constraint: models.CheckConstraint,
+    instance: models.Model,
+    reads: attrgetter,
+    memo: dict,
+) -> list[str]:
+    """``check_in_python``, remembered for the values the condition reads."""
+    try:
+        key = ("python", model, constraint.name, reads(instance))
+        messages = memo.get(key)
+    except TypeError:  # a value that cannot be a key: evaluated every time
+        return check_in_python(constraint, instance)
+    if messages is None:
+        messages = check_in_python(constraint, instance)
+        if len(memo) < MAX_REMEMBERED:
+            memo[key] = messages
+    return messages
+
+
 def check_constraints(
     instance: models.Model, exclude: set[str], *, memo: dict
 ) -> dict[str, list[str]]:
@@ -95,13 +151,11 @@ def check_constraints(
     for constraint in model._meta.constraints:
         if not isinstance(constraint, models.CheckConstraint):
             continue  # unique slugs are given out by the writer (batch_write.assign_slugs)
-        names = sorted(
-            {name.split("__")[0] for name in constraint.condition.referenced_base_fields}
-        )
-        if set(names) & exclude:
+        names, reads = _fields_of(model, constraint)
+        if not exclude.isdisjoint(names):
             continue
         try:
-            messages = check_in_python(constraint, instance)
+            messages = _in_python(model, constraint, instance, reads, memo)
         except Unsupported:
             key = (constraint.name, tuple(_value(instance, name) for name in names))
             if key not in memo:

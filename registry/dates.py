@@ -72,19 +72,16 @@ def _parse(value: str):
     return parse_edtf(value)
 
 
-def edtf_bounds(value: str) -> EDTFBounds:
-    """Parse ``value`` and return its bounds; raise ValidationError if invalid."""
-    value = (value or "").strip()
-    if not value:
-        return EDTFBounds(None, None)
+@lru_cache(maxsize=4096)
+def _bounds(value: str) -> EDTFBounds | str:
+    """The bounds of a stripped, non-empty ``value``, or the code of what is wrong with it.
+
+    Remembered by text: an import reads the same few dates on many rows.
+    """
     try:
         parsed = _parse(value)
     except EDTFParseException:
-        raise ValidationError(
-            _("“%(value)s” is not a valid EDTF date. Examples: %(examples)s."),
-            code="invalid_edtf",
-            params={"value": value, "examples": EDTF_EXAMPLES},
-        ) from None
+        return "unparsed"
     if isinstance(parsed, Level1Interval):
         bounds = EDTFBounds(
             _section_key(parsed.lower, upper=False), _section_key(parsed.upper, upper=True)
@@ -92,10 +89,27 @@ def edtf_bounds(value: str) -> EDTFBounds:
     else:
         bounds = EDTFBounds(_section_key(parsed, upper=False), _section_key(parsed, upper=True))
     if bounds.lower is not None and bounds.upper is not None and bounds.lower > bounds.upper:
-        raise ValidationError(
-            _("“%(value)s” ends before it starts."), code="invalid_edtf", params={"value": value}
-        )
+        return "reversed"
     return bounds
+
+
+def edtf_bounds(value: str) -> EDTFBounds:
+    """Parse ``value`` and return its bounds; raise ValidationError if invalid."""
+    value = (value or "").strip()
+    if not value:
+        return EDTFBounds(None, None)
+    bounds = _bounds(value)
+    if isinstance(bounds, EDTFBounds):
+        return bounds
+    if bounds == "unparsed":
+        raise ValidationError(
+            _("“%(value)s” is not a valid EDTF date. Examples: %(examples)s."),
+            code="invalid_edtf",
+            params={"value": value, "examples": EDTF_EXAMPLES},
+        )
+    raise ValidationError(
+        _("“%(value)s” ends before it starts."), code="invalid_edtf", params={"value": value}
+    )
 
 
 def validate_edtf(value: str) -> None:

@@ -333,3 +333,55 @@ def test_update_rows_with_citations_are_checked_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         results = validate_rows(context=context, rows=list(enumerate(rows, start=2)))
     assert all(result.action == "update" for result in results)
+
+
+def test_a_bad_value_repeated_is_reported_on_every_row_that_has_it():
+    """Verdicts are remembered by value between rows; each row still gets its own."""
+    site, source = HeritageSiteFactory(), SourceFactory()
+    exact_without_number = {"quantity_precision": "exact", "quantity": ""}
+    _context, results = check(
+        "damage_reports",
+        [
+            report_row(site, source, occurred="2016/2015"),
+            report_row(site, source),
+            report_row(site, source, occurred="2016/2015"),
+            report_row(site, source, **exact_without_number),
+            report_row(site, source, quantity_precision="exact", quantity="4"),
+            report_row(site, source, **exact_without_number),
+        ],
+    )
+    messages = [[message for _column, message in result.errors] for result in results]
+    assert [result.row for result in results if result.errors] == [2, 4, 5, 7]
+    assert messages[0] == messages[2] and "ends before it starts" in messages[0][0]
+    assert messages[3] == messages[5] == ["An exact quantity needs a number."]
+    assert (results[1].instance.occurred_lower, results[4].instance.quantity) == (20150801, 4)
+
+
+def test_new_instances_are_what_the_model_itself_makes():
+    context = BatchContext(SPECS["damage_reports"])
+    made = context.new_instance(DamageReport, {"title": "Roof fell", "severity": "severe"})
+    expected = DamageReport(title="Roof fell", severity="severe")
+    names = [field.attname for field in DamageReport._meta.concrete_fields]
+    assert [getattr(made, name) for name in names] == [getattr(expected, name) for name in names]
+    assert made._state.adding and made._state.db is None
+
+
+@pytest.mark.parametrize(
+    "hint", ["syria-news-on-roof-fell", "a--b", "-a-", "_a_", "a_-b", "Roof fell", "é-x", "ok"]
+)
+def test_slug_bases_are_what_slugify_makes_of_the_hint(hint):
+    from django.utils.text import slugify
+
+    from registry.batch_write import slug_base
+
+    citation = Citation()
+    citation.slug_hint = hint
+    assert slug_base(citation) == (slugify(hint)[:104].strip("-") or "citation")
+
+
+def test_taken_slugs_are_found_among_many_asked():
+    from registry.bulk_insert import existing_slugs
+
+    taken = {HeritageSiteFactory().slug for _n in range(3)}
+    asked = [f"free-slug-{n}" for n in range(1200)] + sorted(taken)
+    assert existing_slugs(HeritageSite, asked) == taken

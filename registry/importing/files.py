@@ -100,8 +100,10 @@ def read_rows(
     if missing:
         raise FileProblem(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
     width = len(header)
+    # CSV cells are text already: only stripped, without _text's look at other types.
+    text = str.strip if fmt == "csv" else _text
     for number, cells in enumerate(rows, start=2):
-        texts = [_text(cell) for cell in cells[:width]]
+        texts = [text(cell) for cell in cells[:width]]
         if any(texts):
             yield number, dict(zip(header, texts, strict=False))
 
