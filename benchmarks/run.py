@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import statistics
+import subprocess
 import sys
 import time
 import urllib.request
@@ -193,6 +194,19 @@ def measure(base: str, master, plan: list[tuple[str, str]], *, rounds: int, seco
     return {"rows": rows, "peak_rss_mib": peak_rss}
 
 
+def _commit() -> str:
+    """The commit measured, with ``+`` when the working tree differs from it."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return commit + ("+" if dirty else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -212,6 +226,7 @@ def main() -> None:
         action="store_true",
         help="serialize every record on every request",
     )
+    parser.add_argument("--note", default="", help="a sentence printed under this run's figures")
     parser.add_argument(
         "--page-cache",
         type=int,
@@ -265,6 +280,8 @@ def main() -> None:
         seconds=args.seconds,
         rounds=args.rounds,
         date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        commit=_commit(),
+        note=args.note,
     )
     report.save(result)
     print(report.section(result))
