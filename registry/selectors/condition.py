@@ -274,9 +274,9 @@ def _report_links(relation: str, ids: list[int], *filters: Any) -> list[SimpleNa
 
     A busy site has thousands of reports, of which a condition reads few: the ``SHOWN``
     latest, the latest established one with a severity and without, and the latest
-    ``SHOWN`` still to be confirmed. The database ranks them from the columns of an index,
-    one query for any number of records, and a second query reads the chosen rows; the
-    rest are counted, never loaded.
+    ``SHOWN`` still to be confirmed. The database ranks them with window functions, one
+    query for any number of records that returns keys alone, and a second query reads the
+    chosen rows; the rest are counted, never loaded.
     """
     owner = F(relation)
     order = _newest_first()
