@@ -177,3 +177,21 @@ def test_artefacts_filter_by_kind_slug():
     assert _filter(ArtefactFilter, Artefact, {"kind": "temple"}) == [temple]
     assert _filter(ArtefactFilter, Artefact, {"kind": "tomb"}) == [tomb]
     assert not ArtefactFilter({"kind": "spaceport"}, queryset=Artefact.objects.all()).is_valid()
+
+
+def test_reports_filter_by_an_artefact_they_name():
+    site = HeritageSiteFactory()
+    lion, gate = ArtefactFactory(site=site), ArtefactFactory(site=site)
+    about_lion = DamageReportFactory(sites=[site])
+    about_lion.artefacts.set([lion, gate])
+    about_gate = DamageReportFactory(sites=[site])
+    about_gate.artefacts.set([gate])
+    DamageReportFactory(sites=[site])  # the site as a whole
+
+    assert _filter(DamageReportFilter, DamageReport, {"artefact": lion.slug}) == [about_lion]
+    assert sorted(_filter(DamageReportFilter, DamageReport, {"artefact": gate.slug}), key=lambda r: r.pk) == [
+        about_lion, about_gate,
+    ]
+    draft = ArtefactFactory(site=site, lifecycle="draft")
+    about_lion.artefacts.add(draft)
+    assert _filter(DamageReportFilter, DamageReport, {"artefact": draft.slug}) == []  # not seen by the public
