@@ -74,11 +74,18 @@ def vocabularies_present(request):
     content types that the serialized copy then inserts again.
     """
     marker = request.node.get_closest_marker("django_db")
-    if marker is None:
+    if marker is not None:
+        transactional = bool(marker.kwargs.get("transaction"))
+    elif "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        transactional = True
+    elif "db" in request.fixturenames:
+        # Asked for through another fixture, as the schema tests do, not by a marker.
+        transactional = False
+    else:
         return
     from django.contrib.contenttypes.models import ContentType
 
-    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from registry import services
     from registry.models import Term
     from registry.vocabularies import load_terms, read_terms
