@@ -109,6 +109,7 @@ def run(rounds: int, sections: set[str]) -> None:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
@@ -118,8 +119,10 @@ def run(rounds: int, sections: set[str]) -> None:
     names = sample_names()
     client = Client()
 
-    def get(url: str, who: Client = client):
+    def get(url: str, who: Client = client, cold: bool = False):
         def call() -> int:
+            if cold:
+                cache.clear()  # nothing served from an earlier answer
             response = who.get(url)
             assert response.status_code == 200, (url, response.status_code)
             return len(response.content)
@@ -133,6 +136,9 @@ def run(rounds: int, sections: set[str]) -> None:
         print("\nMap:")
         for label, url in MAP:
             measure(f"  {label}", get(url), rounds)
+        print("\nMap, cold (the cache emptied before each request):")
+        for label, url in MAP:
+            measure(f"  {label}", get(url, cold=True), rounds)
 
 
 def search(names: dict[str, str], get, rounds: int) -> None:
