@@ -22,6 +22,8 @@ from registry.selectors.condition import artefact_conditions, site_conditions
 from registry.selectors.disputes import event_verdicts, report_verdicts
 
 CHUNK_SIZE = 1000
+# Where an export queryset leaves a record's published sites (a prefetch with ``to_attr``).
+EXPORT_SITES = "export_sites"
 # What the registry's rules decide about each row, asked once per chunk of rows.
 DECISIONS: dict[str, tuple[str, Callable]] = {
     "sites": ("condition", site_conditions), "artefacts": ("condition", artefact_conditions),
@@ -50,6 +52,12 @@ def _slug(record) -> str:
 
 def _slugs(records) -> str:
     return " ".join(record.slug for record in records if visibility.may_see(record))
+
+
+def _sites_of(record) -> list:
+    """A record's published sites: the export's plain list, or the related manager's prefetch."""
+    sites = getattr(record, EXPORT_SITES, None)
+    return sites if sites is not None else list(record.sites.all())
 
 
 def _coordinates(site) -> tuple[str, str]:
@@ -86,13 +94,13 @@ def _report_row(report, url: Callable) -> list:
     return [report.slug, report.title, report.occurred, report.observed, report.severity, report.extent,
             report.claim_status, report.certainty, _label(report.cause_category), _label(report.cause_type),
             report.quantity_display, _slug(report.responsible), _slug(report.source), _slug(report.damage_event),
-            _slugs(report.sites.all()), *_verdict_cells(report), url(report)]
+            _slugs(_sites_of(report)), *_verdict_cells(report), url(report)]
 
 
 def _event_row(event, url: Callable) -> list:
     return [event.slug, event.title, event.occurred, event.severity, event.extent,
             _label(event.cause_category), _label(event.cause_type),
-            _slugs(event.sites.all()), *_verdict_cells(event), url(event)]
+            _slugs(_sites_of(event)), *_verdict_cells(event), url(event)]
 
 
 def _pledge_row(pledge, url: Callable) -> list:
@@ -108,7 +116,7 @@ def _source_row(source, url: Callable) -> list:
 
 def _intervention_row(intervention, url: Callable) -> list:
     return [intervention.slug, intervention.title, _label(intervention.kind), _slug(intervention.performed_by),
-            intervention.date, _slugs(intervention.sites.all()), url(intervention)]
+            intervention.date, _slugs(_sites_of(intervention)), url(intervention)]
 
 
 def _actor_row(actor, url: Callable) -> list:
@@ -146,7 +154,7 @@ def _places(layout: str, record) -> list:
         return [record]
     if layout == "artefacts":
         return [record.site] if visibility.may_see(record.site) else []
-    return [site for site in record.sites.all() if visibility.may_see(site)]
+    return [site for site in _sites_of(record) if visibility.may_see(site)]
 
 
 def decided(layout: str, rows: Iterable) -> Iterator:

@@ -17,12 +17,26 @@ from registry.models import (
     Actor, Artefact, DamageEvent, DamageReport, HeritageSite, Intervention, RestorationPledge, Source,
 )
 
+from .exports import EXPORT_SITES
 from .listing import RecordListView
 
 
-def published_sites() -> Prefetch:
+def published_sites(to_attr: str | None = None) -> Prefetch:
     # A draft site must not leak through a published report that names it.
-    return Prefetch("sites", queryset=HeritageSite.objects.published().only("pk", "slug", "lifecycle", "name", "latitude", "longitude", "is_sensitive"))
+    return Prefetch(
+        "sites",
+        queryset=HeritageSite.objects.published().only("pk", "slug", "lifecycle", "name", "latitude", "longitude",
+                                                       "is_sensitive"),
+        to_attr=to_attr,
+    )
+
+
+class SitesAsListExport:
+    """Downloads read a record's published sites from a plain list: Django makes no queryset per
+    row for a prefetch with ``to_attr``, which was a third of the time of a report export."""
+
+    def export_queryset(self):
+        return self.get_queryset().prefetch_related(None).prefetch_related(published_sites(EXPORT_SITES))
 
 
 class SiteListView(RecordListView):
@@ -47,7 +61,7 @@ class ArtefactListView(RecordListView):
         return Artefact.objects.published().filter(site__lifecycle="published").select_related("kind", "site").prefetch_related("names")
 
 
-class DamageEventListView(RecordListView):
+class DamageEventListView(SitesAsListExport, RecordListView):
     filterset_class = DamageEventFilter
     template_name = "registry/event_list.html"
     export = "events"
@@ -56,7 +70,7 @@ class DamageEventListView(RecordListView):
         return DamageEvent.objects.published().select_related("cause_category", "cause_type").prefetch_related(published_sites())
 
 
-class DamageReportListView(RecordListView):
+class DamageReportListView(SitesAsListExport, RecordListView):
     filterset_class = DamageReportFilter
     template_name = "registry/report_list.html"
     export = "reports"
@@ -69,7 +83,7 @@ class DamageReportListView(RecordListView):
         )
 
 
-class PledgeListView(RecordListView):
+class PledgeListView(SitesAsListExport, RecordListView):
     filterset_class = RestorationPledgeFilter
     template_name = "registry/pledge_list.html"
     export = "pledges"
@@ -96,7 +110,7 @@ class ActorListView(RecordListView):
         return Actor.objects.published().select_related("affiliation")
 
 
-class InterventionListView(RecordListView):
+class InterventionListView(SitesAsListExport, RecordListView):
     filterset_class = InterventionFilter
     template_name = "registry/intervention_list.html"
     export = "interventions"
