@@ -85,7 +85,7 @@ def _values_before(model, before) -> tuple[dict, dict]:
     fields = {
         f.attname: getattr(before, f.attname)
         for f in model._meta.concrete_fields
-        if f.name not in KEEP_FIELDS and not f.name.endswith(("_lower", "_upper"))
+        if f.name not in KEEP_FIELDS and not f.name.endswith(("_lower", "_upper")) and not f.generated
     }
     m2m = {
         f.name: list(

@@ -151,7 +151,8 @@ def _history_rows(
         "history_public_note": "",
     }
     attnames = [
-        field.attname for field in history_model._meta.concrete_fields if not field.primary_key
+        field.attname for field in history_model._meta.concrete_fields
+        if not field.primary_key and not field.generated
     ]
     own = [name for name in attnames if name in tracked]
     given = tuple(extra[name] for name in attnames if name not in tracked)

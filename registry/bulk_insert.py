@@ -213,7 +213,7 @@ def insert_instances(model: type[models.Model], objects: list[models.Model]) -> 
     if not uses_copy():
         model._default_manager.bulk_create(objects, batch_size=BATCH_SIZE)
         return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key and not field.generated]
     dated = [
         field
         for field in fields

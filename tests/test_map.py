@@ -105,3 +105,35 @@ def test_map_page_box_says_no_more_than_the_coarsened_positions(client):
     html = client.get(reverse("registry:map")).content.decode()
     assert 'data-bounds="35.100000,40.600000,35.200000,40.700000"' in html
     assert "35.12" not in html and "40.65" not in html
+
+
+@pytest.mark.parametrize(("lat", "lon"), [
+    ("35.123456", "40.654321"), ("-33.850000", "-151.250000"), ("34.550000", "38.250000"), ("0.040000", "-0.040000"),
+])
+def test_stored_public_coordinates_are_the_ones_a_page_shows(lat, lon):
+    """The database's rounding of a sensitive site is the model's, also half-way between steps."""
+    from registry.models import HeritageSite
+
+    plain, hidden = site("Open site", lat, lon), site("Hidden site", lat, lon, is_sensitive=True)
+    for record in (plain, hidden):
+        stored = HeritageSite.objects.values_list("public_latitude", "public_longitude").get(pk=record.pk)
+        assert stored == tuple(float(value) for value in record.public_coordinates())
+
+
+def test_stored_public_coordinates_follow_an_edit():
+    from registry import services
+    from registry.models import HeritageSite
+
+    record = site("Tell that moved", "35.123456", "40.654321")
+    record.latitude, record.is_sensitive = Decimal("36.987654"), True
+    services.record_save(record=record, reason="corrected position")
+    stored = HeritageSite.objects.values_list("public_latitude", "public_longitude").get(pk=record.pk)
+    assert stored == (37.0, 40.7)
+
+
+def test_a_deployment_rounding_to_other_decimals_is_rounded_as_the_map_reads(client, settings):
+    """The stored column holds one decimal; a deployment that keeps two is not shown the stored one."""
+    settings.REGISTRY_SENSITIVE_COORDINATE_DECIMALS = 2
+    site("Hidden tell", "35.123456", "40.654321", is_sensitive=True)
+    seen = view(client, "40,35,41,36", 18)["features"]
+    assert [f["geometry"]["coordinates"] for f in seen] == [[40.65, 35.12]]

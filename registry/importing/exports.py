@@ -137,7 +137,8 @@ def _citation_targets(citations) -> dict[int, tuple[str, str]]:
 
 
 def _plain_columns(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields]
+    # Columns the database works out itself (the map's public coordinates) are not data to import.
+    return [f for f in model._meta.concrete_fields if not f.generated]
 
 
 def _plain_rows(model: type[models.Model], pks: list[int]) -> Iterator[list[str]]:

@@ -131,21 +131,26 @@ def _sqlite_row(prefix, kind, owner, columns):
     return f"({prefix}id * 8 + {kind}, {kind}, {prefix}{owner}, registry_fold({body}))"
 
 
+def sqlite_triggers(schema_editor, table, kind, owner, columns):
+    """The triggers that keep ``table``'s rows in ``registry_search`` (also used by migration 0015)."""
+    insert = "INSERT INTO registry_search (rowid, kind, record_id, body) VALUES "
+    delete = f"DELETE FROM registry_search WHERE rowid = old.id * 8 + {kind};"
+    new_row = insert + _sqlite_row("new.", kind, owner, columns) + ";"
+    watched = ", ".join(sorted({owner, *columns} - {"id"}))
+    schema_editor.execute(f"CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} BEGIN {new_row} END")
+    schema_editor.execute(
+        f"CREATE TRIGGER {table}_search_au AFTER UPDATE OF {watched} ON {table} BEGIN {delete} {new_row} END"
+    )
+    schema_editor.execute(f"CREATE TRIGGER {table}_search_ad AFTER DELETE ON {table} BEGIN {delete} END")
+
+
 def sqlite_forwards(schema_editor):
     schema_editor.execute(
         "CREATE VIRTUAL TABLE registry_search USING fts5("
         "kind UNINDEXED, record_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')"
     )
-    insert = "INSERT INTO registry_search (rowid, kind, record_id, body) VALUES "
     for table, kind, owner, columns, _trigram in SOURCES:
-        delete = f"DELETE FROM registry_search WHERE rowid = old.id * 8 + {kind};"
-        new_row = insert + _sqlite_row("new.", kind, owner, columns) + ";"
-        watched = ", ".join(sorted({owner, *columns} - {"id"}))
-        schema_editor.execute(f"CREATE TRIGGER {table}_search_ai AFTER INSERT ON {table} BEGIN {new_row} END")
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_search_au AFTER UPDATE OF {watched} ON {table} BEGIN {delete} {new_row} END"
-        )
-        schema_editor.execute(f"CREATE TRIGGER {table}_search_ad AFTER DELETE ON {table} BEGIN {delete} END")
+        sqlite_triggers(schema_editor, table, kind, owner, columns)
         body = _sqlite_row("", kind, owner, columns)[1:-1]
         schema_editor.execute(f"INSERT INTO registry_search (rowid, kind, record_id, body) SELECT {body} FROM {table}")
 

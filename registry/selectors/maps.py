@@ -16,9 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    Avg, Case, Count, F, FloatField, Max, Min, Q, QuerySet, Value, When,
+    Avg, Count, F, Max, Min, Q, QuerySet, Value,
 )
-from django.db.models.functions import Cast, Floor, Round
+from django.db.models.functions import Floor
 
 # Grid cells per map tile edge: at 256-pixel tiles, a cell is 64 pixels wide.
 CELLS_PER_TILE = 4
@@ -36,12 +36,16 @@ class BoundingBox:
 
 
 def _public(field: str) -> Any:
-    """The coordinate as the public sees it, as a float: rounded for sensitive sites."""
+    """The coordinate as the public sees it, as a float: rounded for sensitive sites.
+
+    Read from the column the database keeps, unless the deployment rounds to other
+    decimals than that column does; then rounded here, row by row."""
+    from registry.models.places import STORED_PUBLIC_DECIMALS, public_coordinate
+
     decimals = settings.REGISTRY_SENSITIVE_COORDINATE_DECIMALS
-    return Cast(
-        Case(When(is_sensitive=True, then=Round(F(field), decimals)), default=F(field)),
-        FloatField(),
-    )
+    if decimals == STORED_PUBLIC_DECIMALS:
+        return F(f"public_{field}")
+    return public_coordinate(field, decimals)
 
 
 def _public_coordinates(queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -63,7 +63,7 @@ def constant_columns(
     return {
         field.column: getattr(template, field.attname)
         for field in model._meta.concrete_fields
-        if field.column not in given and not field.primary_key
+        if field.column not in given and not field.primary_key and not field.generated
     }
 
 
