@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import cache
+from typing import Any
 
 from django.db import connections, models
 from django.db.models import Q
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -148,6 +153,12 @@ def about_site(queryset: models.QuerySet, site, relation: str = "sites") -> mode
     return queryset.filter(pk__in=direct.union(parts))
 
 
+@cache
+def _choice_labels(field: models.Field[Any, Any], language: str | None) -> dict[Any, Any]:
+    """A field's choices as value → label, in ``language`` (the one active when asked)."""
+    return {make_hashable(value): force_str(label, strings_only=True) for value, label in field.flatchoices}
+
+
 class Record(EDTFModelMixin, models.Model):
     """Abstract base of every editable record.
 
@@ -186,6 +197,12 @@ class Record(EDTFModelMixin, models.Model):
     @property
     def is_public(self) -> bool:
         return self.lifecycle == Lifecycle.PUBLISHED
+
+    def _get_FIELD_display(self, field):  # noqa: N802 (Django's name; get_<field>_display calls it)
+        """As Django's, from labels worked out once per field and language: Django builds the
+        dictionary of a field's choices again on every call, a tenth of a list page's time."""
+        value = getattr(self, field.attname)
+        return _choice_labels(field, get_language()).get(make_hashable(value), force_str(value, strings_only=True))
 
 
 class Quantified(models.Model):

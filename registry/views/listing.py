@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, QuerySet
-from django.forms import ModelChoiceField
+from django.forms import ModelChoiceField, Select
 from django.http import Http404
 from django_filters.views import FilterView
 
 from registry.templatetags.registry_tags import term_label
+from registry.widgets import QuickSelect
 
 from .exports import EXPORT_FORMATS, stream_export
 
@@ -95,6 +96,8 @@ class RecordListView(FilterView):
         for field in filterset.form.fields.values():
             if isinstance(field, ModelChoiceField):
                 field.label_from_instance = term_label
+            if type(field.widget) is Select:
+                field.widget.__class__ = QuickSelect  # the same HTML, written without a template per option
         return filterset
 
     def get(self, request, *args, **kwargs):
