@@ -9,7 +9,7 @@ the same syllables, so a query in one script finds what the other names, as on
 real records. Rows are written by ``INSERT … SELECT generate_series`` (a
 million reports in about a minute), not through the services: volume is the
 point. Sites are spread over the Near East, one in ten marked sensitive. All
-slugs start with ``gen-``; the tables are ANALYZEd at the end.
+slugs start with ``gen-``; the tables are vacuumed and ANALYZEd at the end.
 """
 
 from __future__ import annotations
@@ -135,8 +135,10 @@ def main() -> None:
                 cursor.execute(sql)
             print(f"{label:>16}: {cursor.rowcount:>9} rows in {time.perf_counter() - started:6.1f} s", flush=True)
         started = time.perf_counter()
-        cursor.execute("ANALYZE")
-        print(f"{'ANALYZE':>16}: {time.perf_counter() - started:6.1f} s")
+        # VACUUM too, as autovacuum would: without the visibility map it sets, the
+        # index-only scans of search read every row from the table (a search took 4× longer).
+        cursor.execute("VACUUM ANALYZE")
+        print(f"{'VACUUM ANALYZE':>16}: {time.perf_counter() - started:6.1f} s")
 
 
 if __name__ == "__main__":
