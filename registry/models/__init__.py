@@ -1,5 +1,7 @@
 """The registry's data model, split by concern."""
 
+from registry import lookups  # noqa: F401  (registers ``any_of``)
+
 from .actors import Actor, ActorName, APIKey, PartnerInstitution
 from .base import Certainty, Extent, Lifecycle, QuantityPrecision, Record, RecordQuerySet, Severity
 from .damage import Attribution, ClaimStatus, DamageEvent, DamageReport

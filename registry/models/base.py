@@ -205,6 +205,19 @@ class Record(EDTFModelMixin, models.Model):
         return _choice_labels(field, get_language()).get(make_hashable(value), force_str(value, strings_only=True))
 
 
+def quantity_text(quantity: int | None, precision: str, phrase: str, unknown: str | None = None) -> str:
+    """A count as a reader sees it: "180", "~180", or the source's words for a vague one.
+
+    ``unknown`` is what to say of no count, if already translated (a download of many rows).
+    """
+    if precision == QuantityPrecision.VAGUE:
+        return phrase
+    if quantity is None:
+        return phrase or unknown or str(_("unknown number"))
+    prefix = "~" if precision == QuantityPrecision.APPROXIMATE else ""
+    return f"{prefix}{quantity}"
+
+
 class Quantified(models.Model):
     """A count that may be exact, approximate ("about 180") or vague ("several")."""
 
@@ -241,12 +254,7 @@ class Quantified(models.Model):
 
     @property
     def quantity_display(self) -> str:
-        if self.quantity_precision == QuantityPrecision.VAGUE:
-            return self.quantity_phrase
-        if self.quantity is None:
-            return self.quantity_phrase or str(_("unknown number"))
-        prefix = "~" if self.quantity_precision == QuantityPrecision.APPROXIMATE else ""
-        return f"{prefix}{self.quantity}"
+        return quantity_text(self.quantity, self.quantity_precision, self.quantity_phrase)
 
 
 def lifecycle_index(prefix: str) -> models.Index:

@@ -221,13 +221,17 @@ def compare(a: Account, b: Account) -> list[Difference]:
 
 def own_differences(account: Account) -> list[Difference]:
     """What disputes a report by itself: a disputing source, or a curator's verdict."""
-    if account.retracted:
+    return _own_differences(account.slug, account.report.claim_status, account.disputing_sources)
+
+
+def _own_differences(slug: str, claim_status: str, disputing: tuple[str, ...]) -> list[Difference]:
+    if claim_status == ClaimStatus.RETRACTED:
         return []
     found = []
-    if account.disputing_sources:
-        found.append(Difference("citation", account.disputing_sources, (account.slug,)))
-    if account.report.claim_status == ClaimStatus.DISPUTED:
-        found.append(Difference("status", (), (account.slug,)))
+    if disputing:
+        found.append(Difference("citation", disputing, (slug,)))
+    if claim_status == ClaimStatus.DISPUTED:
+        found.append(Difference("status", (), (slug,)))
     return found
 
 
@@ -264,27 +268,13 @@ def _report_rows(reports: list[DamageReport]) -> list[DamageReport]:
     return list(rows.values())
 
 
-def load_accounts(reports: list[DamageReport]) -> dict[int, Account]:
-    """Accounts of ``reports`` and of their events' other published reports: four queries."""
-    rows = _report_rows(list(reports))
-    if not rows:
-        return {}
-    ids = [report.pk for report in rows]
-    artefacts: defaultdict[int, set[int]] = defaultdict(set)
-    sites: defaultdict[int, set[int]] = defaultdict(set)
+def disputing_sources(report_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """Titles of the published sources whose published citations dispute each report, oldest first."""
     disputing: defaultdict[int, list[str]] = defaultdict(list)
-    for report_id, artefact_id in DamageReport.artefacts.through.objects.filter(
-        damagereport_id__in=ids
-    ).values_list("damagereport_id", "artefact_id"):
-        artefacts[report_id].add(artefact_id)
-    for report_id, site_id in DamageReport.sites.through.objects.filter(
-        damagereport_id__in=ids
-    ).values_list("damagereport_id", "heritagesite_id"):
-        sites[report_id].add(site_id)
     for report_id, title in (
         Citation.objects.published()
         .filter(
-            damage_report_id__in=ids,
+            damage_report_id__any_of=list(report_ids),
             stance=Citation.Stance.DISPUTES,
             source__lifecycle=Lifecycle.PUBLISHED,
         )
@@ -293,12 +283,34 @@ def load_accounts(reports: list[DamageReport]) -> dict[int, Account]:
     ):
         if title not in disputing[report_id]:
             disputing[report_id].append(title)
+    return {report_id: tuple(titles) for report_id, titles in disputing.items()}
+
+
+def load_accounts(reports: list[DamageReport]) -> dict[int, Account]:
+    """Accounts of ``reports`` and of their events' other published reports: four queries at most."""
+    rows = _report_rows(list(reports))
+    if not rows:
+        return {}
+    # Only reports of an event are compared (``same_asset``), so only theirs need their assets.
+    of_events = [report.pk for report in rows if report.damage_event_id]
+    artefacts: defaultdict[int, set[int]] = defaultdict(set)
+    sites: defaultdict[int, set[int]] = defaultdict(set)
+    if of_events:
+        for report_id, artefact_id in DamageReport.artefacts.through.objects.filter(
+            damagereport_id__any_of=of_events
+        ).values_list("damagereport_id", "artefact_id"):
+            artefacts[report_id].add(artefact_id)
+        for report_id, site_id in DamageReport.sites.through.objects.filter(
+            damagereport_id__any_of=of_events
+        ).values_list("damagereport_id", "heritagesite_id"):
+            sites[report_id].add(site_id)
+    disputing = disputing_sources(report.pk for report in rows)
     return {
         report.pk: Account(
             report,
             frozenset(artefacts[report.pk]),
             frozenset(sites[report.pk]),
-            tuple(disputing[report.pk]),
+            disputing.get(report.pk, ()),
         )
         for report in rows
     }
@@ -349,6 +361,26 @@ def decide(reports: Iterable[DamageReport]) -> Decisions:
 def report_verdicts(reports: Iterable[DamageReport]) -> dict[int, Verdict]:
     """The verdict on each report, compared with its event's other published reports."""
     return decide(reports).reports
+
+
+def row_verdicts(rows: list[dict[str, Any]]) -> dict[int, Verdict]:
+    """``report_verdicts`` for reports given as rows of columns (``pk``, ``slug``,
+    ``claim_status``, ``damage_event_id``), as a download reads them.
+
+    A report of no event is compared with nothing, so its own differences are
+    its verdict: one query for any number of them. Reports of an event are
+    loaded and decided with their event's other reports, as everywhere else.
+    """
+    of_events = [row["pk"] for row in rows if row["damage_event_id"]]
+    verdicts = report_verdicts(
+        DamageReport.objects.filter(pk__any_of=of_events).select_related("cause_type", "cause_category", "responsible")
+    ) if of_events else {}
+    alone = [row for row in rows if not row["damage_event_id"]]
+    disputing = disputing_sources(row["pk"] for row in alone) if alone else {}
+    for row in alone:
+        differences = _own_differences(row["slug"], row["claim_status"], disputing.get(row["pk"], ()))
+        verdicts[row["pk"]] = verdict_of(differences, retracted=row["claim_status"] == ClaimStatus.RETRACTED)
+    return verdicts
 
 
 def event_verdict(accounts: list[Account]) -> Verdict:

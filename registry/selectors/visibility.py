@@ -140,6 +140,17 @@ def visible(queryset: QuerySet[M], reader: Reader = PUBLIC) -> QuerySet[M]:
     return queryset.filter(visibility_rule(queryset.model, reader))
 
 
+def public_from_lifecycle(model: type[Model], lifecycle: str | None) -> bool:
+    """``may_see`` for the public, from a row's lifecycle alone (``None``: no row at all).
+
+    Only for models whose visibility rests on no other row: a download reads
+    the slug and lifecycle of what a report names, not model instances.
+    """
+    if model in DEPENDENCIES:
+        raise ValueError(f"{model.__name__}'s visibility rests on other rows")
+    return lifecycle == Lifecycle.PUBLISHED
+
+
 def may_see(record: Record | None, reader: Reader = PUBLIC) -> bool:
     """Whether ``reader`` may see ``record`` (``None`` is never seen): ``visible`` for one row.
 
