@@ -126,6 +126,20 @@ def query_counts(paths: list[str]) -> dict[str, int]:
     return counts
 
 
+def database_settings() -> str:
+    """The database server and the settings that decide how much of the data it keeps in memory."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"{connection.display_name} {connection.Database.sqlite_version}"
+    with connection.cursor() as cursor:
+        shown = []
+        for name in ("server_version", "shared_buffers", "work_mem"):
+            cursor.execute(f"SHOW {name}")
+            shown.append(f"{name} {cursor.fetchone()[0]}")
+    return "PostgreSQL " + ", ".join(shown).removeprefix("server_version ")
+
+
 def partner_key() -> str:
     from registry import services
 
@@ -271,7 +285,7 @@ def main() -> None:
     result.update(
         label=label,
         data=data,
-        machine=load.machine(),
+        machine=f"{load.machine()}; {database_settings()}",
         load_before=load_before,
         load_after=load.load_average(),
         queries=counts,
