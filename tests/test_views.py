@@ -570,7 +570,8 @@ QUERY_BOUNDS = [
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
     # Detail pages of records that can have images: one more for them (registry.models.media.public_gallery).
     # A condition is two queries: one ranks the reports, one reads those it rests on.
-    ("registry:site-detail", "site", 38), ("registry:event-detail", "event", 17),
+    # A site's page looks for its newest reports among the registry's newest first (one more).
+    ("registry:site-detail", "site", 39), ("registry:event-detail", "event", 17),
     ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 10),
     ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 29),
     ("registry:actor-detail", "actor", 19), ("registry:intervention-detail", "intervention", 7),
