@@ -46,6 +46,8 @@ from registry.selectors.visibility import may_see
 
 APPROXIMATE_MARGIN = 0.25  # "about 20" covers 15 to 25
 UNKNOWN_SLUG = "unknown"
+# What ``compare`` reads of a report beyond its own row; loaded with every report it is given.
+ACCOUNT_RELATED = ("cause_type", "cause_category", "responsible")
 DIFFERENCE_KINDS = (
     "date",
     "severity",
@@ -262,7 +264,7 @@ def _report_rows(reports: list[DamageReport]) -> list[DamageReport]:
         siblings = (
             DamageReport.objects.published()
             .filter(damage_event_id__in=event_ids)
-            .select_related("cause_type", "cause_category", "responsible")
+            .select_related(*ACCOUNT_RELATED)
         )
         rows.update({report.pk: report for report in siblings if report.pk not in rows})
     return list(rows.values())
@@ -373,7 +375,7 @@ def row_verdicts(rows: list[dict[str, Any]]) -> dict[int, Verdict]:
     """
     of_events = [row["pk"] for row in rows if row["damage_event_id"]]
     verdicts = report_verdicts(
-        DamageReport.objects.filter(pk__any_of=of_events).select_related("cause_type", "cause_category", "responsible")
+        DamageReport.objects.filter(pk__any_of=of_events).select_related(*ACCOUNT_RELATED)
     ) if of_events else {}
     alone = [row for row in rows if not row["damage_event_id"]]
     disputing = disputing_sources(row["pk"] for row in alone) if alone else {}
@@ -397,7 +399,7 @@ def event_verdicts(events: Iterable[DamageEvent]) -> dict[int, Verdict]:
     reports = list(
         DamageReport.objects.published()
         .filter(damage_event__in=events)
-        .select_related("cause_type", "cause_category", "responsible")
+        .select_related(*ACCOUNT_RELATED)
     )
     groups = _by_event(load_accounts(reports))
     return {
