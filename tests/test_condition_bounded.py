@@ -163,3 +163,38 @@ def test_a_current_state_older_than_every_listed_one_is_still_found(monkeypatch)
     assert _slugs(condition.reported) == ["seen-2013", "seen-2012"]
     assert _slugs(condition.shown) == ["seen-2011", "seen-2014", "seen-2015"]
     assert condition.count == 6
+
+
+def _current(condition: Condition) -> tuple:
+    current, known = condition.current, condition.last_known_severity
+    return (
+        current.record.slug if current else None,
+        current.kind if current else None,
+        known.record.slug if known else None,
+        condition.severity,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_reading_only_what_the_current_condition_rests_on_gives_the_same_condition(seed):
+    rng = random.Random(seed)
+    pairs = [_busy_site(rng, reports=rng.choice([0, 3, 20])) for _ in range(3)]
+    sites = [site for site, _ in pairs]
+    artefacts = [artefact for _, artefact in pairs]
+    for site_conditions_read, whole in (
+        (site_conditions(sites, current_only=True), site_conditions(sites)),
+        (artefact_conditions(artefacts, current_only=True), artefact_conditions(artefacts)),
+    ):
+        assert {pk: _current(condition) for pk, condition in site_conditions_read.items()} == {
+            pk: _current(condition) for pk, condition in whole.items()
+        }
+    for site in sites:
+        assert _current(site_conditions([site], current_only=True)[site.pk]) == _current(_whole(site))
+
+
+def test_a_condition_read_for_its_current_state_alone_refuses_to_list_a_timeline():
+    site, _ = _busy_site(random.Random(8), reports=5)
+    condition = site_conditions([site], current_only=True)[site.pk]
+    for name in ("count", "reported", "shown", "best"):
+        with pytest.raises(ValueError, match=name if name != "best" else "reported"):
+            getattr(condition, name)

@@ -163,13 +163,22 @@ class Condition:
 
     timeline: list[ConditionState] = field(default_factory=list)
     total: int | None = None
+    # False when only the states the current condition can rest on were read
+    # (``current_only``): then nothing but ``current``, ``last_known_severity`` and
+    # ``severity`` may be asked.
+    complete: bool = True
 
     # The most recent states a page lists; the current one is listed too when it is older.
     SHOWN = 50
 
+    def _needs_timeline(self, name: str) -> None:
+        if not self.complete:
+            raise ValueError(f"Condition.{name} needs the timeline, which was not read (current_only)")
+
     @property
     def count(self) -> int:
         """How many states the asset's whole timeline has."""
+        self._needs_timeline("count")
         return len(self.timeline) if self.total is None else self.total
 
     @cached_property
@@ -191,6 +200,7 @@ class Condition:
     def reported(self) -> list[ConditionState]:
         """Unestablished, unretracted states later than the current one, newest first: the
         latest ``SHOWN`` of them."""
+        self._needs_timeline("reported")
         current = self.current
         later = self.timeline[self.timeline.index(current) + 1 :] if current else self.timeline
         return [state for state in reversed(later) if not state.established and not state.retracted][: self.SHOWN]
@@ -213,6 +223,7 @@ class Condition:
     @cached_property
     def shown(self) -> list[ConditionState]:
         """The states a page lists, oldest first: the latest ``SHOWN``, and the current state."""
+        self._needs_timeline("shown")
         shown = self.timeline[-self.SHOWN :]
         current = self.current
         if current is not None and not any(state is current for state in shown):
@@ -267,7 +278,9 @@ def _newest_first() -> list[OrderBy]:
 _KNOWN, _UNKNOWN, _PENDING, _RETRACTED = range(4)
 
 
-def _report_links(relation: str, ids: list[int], *filters: Any) -> list[SimpleNamespace]:
+def _report_links(
+    relation: str, ids: list[int], *filters: Any, current_only: bool = False,
+) -> list[SimpleNamespace]:
     """The published reports about the records ``ids`` by ``relation`` (``sites`` or
     ``artefacts``) that a condition needs, one for each report and record, each with the
     record's id as ``owner_id`` and the number of the record's reports as ``owner_total``.
@@ -276,46 +289,55 @@ def _report_links(relation: str, ids: list[int], *filters: Any) -> list[SimpleNa
     latest, the latest established one with a severity and without, and the latest
     ``SHOWN`` still to be confirmed. The database ranks them with window functions, one
     query for any number of records that returns keys alone, and a second query reads the
-    chosen rows; the rest are counted, never loaded.
+    chosen rows; the rest are counted, never loaded. With ``current_only``, only the two
+    latest established ones are ranked and read (``owner_total`` is then 0): what the
+    current condition rests on, and all a download writes.
     """
     owner = F(relation)
     order = _newest_first()
-    standing = Case(
-        When(claim_status__in=ESTABLISHED, severity=Severity.UNKNOWN, then=Value(_UNKNOWN)),
-        When(claim_status__in=ESTABLISHED, then=Value(_KNOWN)),
-        When(claim_status=ClaimStatus.RETRACTED, then=Value(_RETRACTED)),
-        default=Value(_PENDING),
-    )
-    shown = Condition.SHOWN
-    chosen = (
-        DamageReport.objects.filter(*filters, lifecycle=PUBLISHED, **{f"{relation}__in": ids})
-        .annotate(
+    reports = DamageReport.objects.filter(*filters, lifecycle=PUBLISHED, **{f"{relation}__in": ids})
+    if current_only:
+        standing = Case(When(severity=Severity.UNKNOWN, then=Value(_UNKNOWN)), default=Value(_KNOWN))
+        chosen = (
+            reports.filter(claim_status__in=ESTABLISHED)
+            .annotate(
+                owner_id=owner,
+                owner_total=Value(0),
+                rank_in_standing=Window(RowNumber(), partition_by=[owner, standing], order_by=order),
+            )
+            .filter(rank_in_standing=1)
+        )
+    else:
+        standing = Case(
+            When(claim_status__in=ESTABLISHED, severity=Severity.UNKNOWN, then=Value(_UNKNOWN)),
+            When(claim_status__in=ESTABLISHED, then=Value(_KNOWN)),
+            When(claim_status=ClaimStatus.RETRACTED, then=Value(_RETRACTED)),
+            default=Value(_PENDING),
+        )
+        shown = Condition.SHOWN
+        chosen = reports.annotate(
             owner_id=owner,
             owner_total=Window(Count("pk"), partition_by=[owner]),
             standing=standing,
             rank=Window(RowNumber(), partition_by=[owner], order_by=order),
             rank_in_standing=Window(RowNumber(), partition_by=[owner, standing], order_by=order),
-        )
-        .filter(
+        ).filter(
             Q(rank__lte=shown)
             | Q(standing__in=(_KNOWN, _UNKNOWN), rank_in_standing=1)
             | Q(standing=_PENDING, rank_in_standing__lte=shown)
         )
-        .order_by()
-        .values_list("pk", "owner_id", "owner_total")
-    )
-    links = list(chosen)
+    links = list(chosen.order_by().values_list("pk", "owner_id", "owner_total"))
     rows = DamageReport.objects.select_related("source", "retracted_by").only(*STATE_REPORT_FIELDS)
-    reports = rows.in_bulk({pk for pk, _owner, _total in links}) if links else {}
-    found = []
-    for pk, owner_id, owner_total in links:
-        report = reports[pk]
-        found.append(SimpleNamespace(report=report, owner_id=owner_id, owner_total=owner_total))
-    return found
+    found_reports = rows.in_bulk({pk for pk, _owner, _total in links}) if links else {}
+    return [
+        SimpleNamespace(report=found_reports[pk], owner_id=owner_id, owner_total=owner_total)
+        for pk, owner_id, owner_total in links
+    ]
 
 
 def _collect(
     report_links: Iterable[Any], intervention_links: Iterable[Any], owner: str, ids: list[int],
+    *, complete: bool = True,
 ) -> dict[int, Condition]:
     states: defaultdict[int, list[ConditionState]] = defaultdict(list)
     totals: defaultdict[int, int] = defaultdict(int)
@@ -326,13 +348,19 @@ def _collect(
         owner_id = getattr(link, f"{owner}_id")
         states[owner_id].append(intervention_state(link.intervention))
         totals[owner_id] += 1
-    return {pk: Condition(timeline(states.get(pk, [])), totals.get(pk, 0)) for pk in ids}
+    return {
+        pk: Condition(timeline(states.get(pk, [])), totals.get(pk, 0), complete=complete) for pk in ids
+    }
 
 
-def artefact_conditions(artefacts: Iterable[Artefact]) -> dict[int, Condition]:
-    """The condition of each artefact: three queries for any number of them."""
+def artefact_conditions(
+    artefacts: Iterable[Artefact], *, current_only: bool = False,
+) -> dict[int, Condition]:
+    """The condition of each artefact: three queries for any number of them. With
+    ``current_only``, only what the current condition rests on is read (``Condition.complete``
+    is False)."""
     ids = [artefact.pk for artefact in artefacts]
-    reports = _report_links("artefacts", ids)
+    reports = _report_links("artefacts", ids, current_only=current_only)
     interventions = (
         Intervention.artefacts.through.objects.filter(
             artefact_id__in=ids, intervention__lifecycle=PUBLISHED
@@ -340,16 +368,19 @@ def artefact_conditions(artefacts: Iterable[Artefact]) -> dict[int, Condition]:
         .select_related("intervention__kind")
         .prefetch_related(_intervention_citations())
     )
-    return _collect(reports, interventions, "artefact", ids)
+    return _collect(reports, interventions, "artefact", ids, complete=not current_only)
 
 
-def site_conditions(sites: Iterable[HeritageSite]) -> dict[int, Condition]:
-    """The condition of each site as a whole (records naming no artefact): three queries."""
+def site_conditions(
+    sites: Iterable[HeritageSite], *, current_only: bool = False,
+) -> dict[int, Condition]:
+    """The condition of each site as a whole (records naming no artefact): three queries.
+    ``current_only`` as for ``artefact_conditions``."""
     ids = [site.pk for site in sites]
     # NOT EXISTS, not an outer join tested for NULL: PostgreSQL's estimate of the latter
     # is a few rows, and it then joins a busy site's thousands of reports row by row.
     about_artefacts = DamageReport.artefacts.through.objects.filter(damagereport=OuterRef("pk"))
-    reports = _report_links("sites", ids, ~Exists(about_artefacts))
+    reports = _report_links("sites", ids, ~Exists(about_artefacts), current_only=current_only)
     interventions = (
         Intervention.sites.through.objects.filter(
             heritagesite_id__in=ids,
@@ -359,7 +390,7 @@ def site_conditions(sites: Iterable[HeritageSite]) -> dict[int, Condition]:
         .select_related("intervention__kind")
         .prefetch_related(_intervention_citations())
     )
-    return _collect(reports, interventions, "heritagesite", ids)
+    return _collect(reports, interventions, "heritagesite", ids, complete=not current_only)
 
 
 def condition_of(record: HeritageSite | Artefact) -> Condition:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 
 from django.db import transaction
@@ -27,9 +28,11 @@ from registry.selectors.disputes import event_verdicts, report_verdicts, row_ver
 CHUNK_SIZE = 1000
 # Where an export queryset leaves a record's published sites (a prefetch with ``to_attr``).
 EXPORT_SITES = "export_sites"
-# What the registry's rules decide about each row, asked once per chunk of rows.
+# What the registry's rules decide about each row, asked once per chunk of rows. A download
+# writes the current condition alone, so only the states it can rest on are read.
 DECISIONS: dict[str, tuple[str, Callable]] = {
-    "sites": ("condition", site_conditions), "artefacts": ("condition", artefact_conditions),
+    "sites": ("condition", partial(site_conditions, current_only=True)),
+    "artefacts": ("condition", partial(artefact_conditions, current_only=True)),
     "reports": ("verdict", report_verdicts), "events": ("verdict", event_verdicts),
 }
 CONDITION_COLUMNS = ["condition", "condition_severity", "condition_observed", "condition_claim_status",

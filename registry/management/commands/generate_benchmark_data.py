@@ -31,6 +31,7 @@ from registry.dates import edtf_bounds
 from registry.models import (
     Actor,
     Citation,
+    ClaimStatus,
     DamageReport,
     HeritageSite,
     Lifecycle,
@@ -52,6 +53,13 @@ DATES = [
     "2017/..",
 ]
 BUSIEST_SITE_REPORTS = 10_000
+# Claims as a registry holds them: most still to be confirmed, some established, a few
+# disputed or withdrawn, so that conditions have something to rest on.
+CLAIM_STATUSES = [
+    ClaimStatus.REPORTED, ClaimStatus.CONFIRMED, ClaimStatus.CORROBORATED, ClaimStatus.DISPUTED,
+    ClaimStatus.RETRACTED,
+]
+CLAIM_WEIGHTS = [50, 20, 15, 10, 5]
 CHILD_SITES = 9
 
 
@@ -200,6 +208,7 @@ class Command(BaseCommand):
             "title",
             "source_id",
             "severity",
+            "claim_status",
             "occurred",
             "occurred_lower",
             "occurred_upper",
@@ -234,6 +243,7 @@ class Command(BaseCommand):
                         f"Benchmark damage report {n}",
                         source,
                         rng.choice(Severity.values),
+                        rng.choices(CLAIM_STATUSES, CLAIM_WEIGHTS)[0],
                         occurred,
                         bounds[occurred].lower,
                         bounds[occurred].upper,
