@@ -14,7 +14,7 @@ class RegistryConfig(AppConfig):
 
         from registry.selectors.search import install_sqlite_fold
 
-        from . import signals  # noqa: F401  (connects the login log)
+        from . import condition_entries, signals  # noqa: F401  (connect the entries' upkeep, the login log)
 
         connection_created.connect(install_sqlite_fold, dispatch_uid="registry-sqlite-fold")
 

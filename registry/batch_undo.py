@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry import services
+from registry import condition_entries, services
 from registry.batch_write import WRITE_BATCH_SIZE, _history
-from registry.models import ImportBatch, ImportedRecord, Lifecycle, Record
+from registry.models import DamageReport, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 CHUNK = 2000
 # Fields a revert leaves alone: bookkeeping kept by record_save itself.
@@ -76,6 +76,11 @@ def archive_in_bulk(
                 records, ["lifecycle", "version", "updated_at"], batch_size=WRITE_BATCH_SIZE
             )
             _history(model, records, user=user, reason=reason, now=now, update=True)
+            # Past the signals that keep the condition entries (``condition_entries``).
+            if model is DamageReport:
+                condition_entries.refresh([record.pk for record in records])
+            elif model is Source:
+                condition_entries.refresh(DamageReport.objects.filter(source__in=records))
             done += len(records)
     return done
 

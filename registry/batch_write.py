@@ -21,12 +21,12 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from registry import services
+from registry import condition_entries, services
 from registry.batch import BatchContext, RowResult, already_cited, existing_citations
 from registry.bulk_insert import existing_slugs, field_values, insert_instances, insert_rows
 from registry.dates import EDTFField
 from registry.importing.columns import citation_field_for
-from registry.models import Citation, ImportBatch, ImportedRecord, Lifecycle, Record, Source
+from registry.models import Citation, DamageReport, ImportBatch, ImportedRecord, Lifecycle, Record, Source
 
 WRITE_BATCH_SIZE = 1000
 
@@ -428,6 +428,20 @@ def _skip_flush_wait() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+def _refresh_condition_entries(touched: list[Touched]) -> None:
+    """Rows written in bulk pass the signals that keep the condition entries: the entries
+    of the reports written, and of the reports of the sources written, are written again."""
+    keys: dict[str, list[int]] = {}
+    for item in touched:
+        keys.setdefault(item.model, []).extend(range(item.object_id, item.last_object_id + 1))
+    reports = keys.get(DamageReport._meta.label, [])
+    if reports:
+        condition_entries.refresh(reports)
+    sources = keys.get(Source._meta.label, [])
+    if sources:
+        condition_entries.refresh(DamageReport.objects.filter(source_id__in=sources))
+
+
 def write_rows(
     *,
     context: BatchContext,
@@ -455,5 +469,6 @@ def write_rows(
             )
         if batch is not None:
             insert_rows(ImportedRecord, TOUCHED_COLUMNS, [(batch.pk, *item) for item in touched])
+        _refresh_condition_entries(touched)
     outcome.created = len(creates)
     return outcome

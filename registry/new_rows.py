@@ -23,6 +23,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.constraints import CheckConstraint
 
+from registry import condition_entries
+from registry.models import DamageReport, Lifecycle
+
 M = TypeVar("M", bound=models.Model)
 Errors = dict[str, list[Any]]
 
@@ -232,4 +235,6 @@ def insert(
     entries = _history(model, rows, now=now, public_note=public_note)
     if m2m:
         _link_history(entries[0], rows[0], _links(rows[0], m2m))
+    if model is DamageReport:  # written past the signals that keep the condition entries
+        condition_entries.refresh([row.pk for row in rows if row.lifecycle == Lifecycle.PUBLISHED], fresh=True)
     return list(rows)

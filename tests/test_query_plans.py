@@ -19,7 +19,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from registry.models import DamageReport
+from registry.models import ConditionEntry, DamageReport, HeritageSite
+from registry.selectors.condition import site_conditions
 
 REPORTS = 60_000
 LARGE_TABLES = {
@@ -27,6 +28,7 @@ LARGE_TABLES = {
     "registry_damagereport_sites",
     "registry_damagereport_effects",
     "registry_citation",
+    "registry_conditionentry",
 }
 
 pytestmark = [
@@ -106,3 +108,24 @@ def test_counts_of_large_tables_are_estimates_close_to_the_truth(generated):
     estimate = DamageReport.objects.published().estimated_count()
     assert estimate % 100 == 0  # three significant figures: it does not pass for exact
     assert abs(estimate - REPORTS) <= REPORTS * 0.05
+
+
+def _nodes(plan: dict) -> list[str]:
+    return [plan["Node Type"], *(node for child in plan.get("Plans", []) for node in _nodes(child))]
+
+
+def test_the_busiest_sites_condition_is_read_from_the_top_of_its_entry_index(generated):
+    site = HeritageSite.objects.get(slug="bench-site-0")
+    with CaptureQueriesContext(connection) as captured:
+        condition = site_conditions([site])[site.pk]
+    assert condition.count == ConditionEntry.objects.filter(site=site).count() > 1000
+    picks = [query["sql"] for query in captured.captured_queries if "LIMIT" in query["sql"]]
+    assert len(picks) == 4
+    with connection.cursor() as cursor:
+        for sql in picks:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            nodes = _nodes(plan[0]["Plan"])
+            assert "Sort" not in nodes and "Incremental Sort" not in nodes, (sql, nodes)
+            assert sequential_scans(plan[0]["Plan"]) == [], sql

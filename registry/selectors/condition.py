@@ -36,7 +36,7 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import (
-    Case, Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Value, When, Window,
+    BigIntegerField, Case, Count, F, OrderBy, Prefetch, Q, QuerySet, Value, When, Window,
 )
 from django.db.models.functions import Collate, RowNumber
 
@@ -44,6 +44,7 @@ from registry.models import (
     Artefact,
     Citation,
     ClaimStatus,
+    ConditionEntry,
     DamageReport,
     HeritageSite,
     Intervention,
@@ -258,80 +259,113 @@ def _code_point_order(field_name: str) -> Collate | F:
     return F(field_name)  # SQLite compares text by its bytes unless told otherwise
 
 
+# How a report counts for a condition: the latest of the first two sets the current
+# condition, the latest of the first gives the last known severity, the third may be listed
+# as reported; a retracted report only ever appears on the timeline. Stored in
+# ``ConditionEntry.standing``.
+_KNOWN, _UNKNOWN, _PENDING, _RETRACTED = range(4)
+
+
+def state_columns(prefix: str = "") -> dict[str, Case]:
+    """A report's ``ConditionEntry`` columns, as SQL over the report's own columns (reached
+    through ``prefix``): its standing, and ``ConditionState.sort_key`` but for the slug."""
+    observed = Q(**{f"{prefix}observed__gt": ""})
+    established = Q(**{f"{prefix}claim_status__in": ESTABLISHED})
+    return {
+        "standing": Case(
+            When(established & Q(**{f"{prefix}severity": Severity.UNKNOWN}), then=Value(_UNKNOWN)),
+            When(established, then=Value(_KNOWN)),
+            When(Q(**{f"{prefix}claim_status": ClaimStatus.RETRACTED}), then=Value(_RETRACTED)),
+            default=Value(_PENDING),
+        ),
+        "at_lower": Case(When(observed, then=F(f"{prefix}observed_lower")), default=F(f"{prefix}occurred_lower")),
+        "at_upper": Case(When(observed, then=F(f"{prefix}observed_upper")), default=F(f"{prefix}occurred_upper")),
+        "source_published": Case(
+            When(Q(**{f"{prefix}source__lifecycle": PUBLISHED}), then=F(f"{prefix}source__published_lower")),
+            output_field=BigIntegerField(),
+        ),
+    }
+
+
 def _newest_first() -> list[OrderBy]:
-    """``ConditionState.sort_key`` in SQL, newest state first."""
-    observed = Q(observed__gt="")
-    lower = Case(When(observed, then=F("observed_lower")), default=F("occurred_lower"))
-    upper = Case(When(observed, then=F("observed_upper")), default=F("occurred_upper"))
-    source = Case(When(source__lifecycle=PUBLISHED, then=F("source__published_lower")))
+    """``ConditionState.sort_key`` over ``ConditionEntry`` rows, newest state first: the
+    order of the entry indexes (migration 0017)."""
     return [
-        lower.desc(nulls_last=True),
-        upper.desc(nulls_first=True),
-        source.desc(nulls_first=True),
+        F("at_lower").desc(nulls_last=True),
+        F("at_upper").desc(nulls_first=True),
+        F("source_published").desc(nulls_first=True),
         _code_point_order("slug").desc(),
     ]
 
 
-# How a report counts for a condition: the latest of the first two sets the current
-# condition, the latest of the first gives the last known severity, the third may be listed
-# as reported; a retracted report only ever appears on the timeline.
-_KNOWN, _UNKNOWN, _PENDING, _RETRACTED = range(4)
+def _one_owner_links(relation: str, pk: int, *, current_only: bool) -> list[tuple[int, int, int]]:
+    """``_report_links`` for one record, each pick read from the top of the entry index."""
+    entries = ConditionEntry.objects.filter(**{f"{relation}_id": pk}).order_by(*_newest_first())
+    picks = [entries.filter(standing=_KNOWN)[:1], entries.filter(standing=_UNKNOWN)[:1]]
+    if not current_only:
+        picks += [entries[: Condition.SHOWN], entries.filter(standing=_PENDING)[: Condition.SHOWN]]
+    keys = dict.fromkeys(key for pick in picks for key in pick.values_list("report_id", flat=True))
+    total = 0 if current_only else entries.count()
+    return [(key, pk, total) for key in keys]
 
 
-def _report_links(
-    relation: str, ids: list[int], *filters: Any, current_only: bool = False,
-) -> list[SimpleNamespace]:
-    """The published reports about the records ``ids`` by ``relation`` (``sites`` or
-    ``artefacts``) that a condition needs, one for each report and record, each with the
-    record's id as ``owner_id`` and the number of the record's reports as ``owner_total``.
-
-    A busy site has thousands of reports, of which a condition reads few: the ``SHOWN``
-    latest, the latest established one with a severity and without, and the latest
-    ``SHOWN`` still to be confirmed. The database ranks them with window functions, one
-    query for any number of records that returns keys alone, and a second query reads the
-    chosen rows; the rest are counted, never loaded. With ``current_only``, only the two
-    latest established ones are ranked and read (``owner_total`` is then 0): what the
-    current condition rests on, and all a download writes.
-    """
-    owner = F(relation)
+def _ranked_links(relation: str, ids: list[int], *, current_only: bool) -> list[tuple[int, int, int]]:
+    """``_report_links`` for many records: their entries ranked by window functions."""
+    owner = F(f"{relation}_id")
     order = _newest_first()
-    reports = DamageReport.objects.filter(*filters, lifecycle=PUBLISHED, **{f"{relation}__in": ids})
+    entries = ConditionEntry.objects.filter(**{f"{relation}_id__any_of": ids})
     if current_only:
-        standing = Case(When(severity=Severity.UNKNOWN, then=Value(_UNKNOWN)), default=Value(_KNOWN))
-        chosen = (
-            reports.filter(claim_status__in=ESTABLISHED)
-            .annotate(
-                owner_id=owner,
-                owner_total=Value(0),
-                rank_in_standing=Window(RowNumber(), partition_by=[owner, standing], order_by=order),
-            )
-            .filter(rank_in_standing=1)
-        )
+        chosen = entries.filter(standing__in=(_KNOWN, _UNKNOWN)).annotate(
+            owner_id=owner,
+            owner_total=Value(0),
+            rank_in_standing=Window(RowNumber(), partition_by=[owner, F("standing")], order_by=order),
+        ).filter(rank_in_standing=1)
     else:
-        standing = Case(
-            When(claim_status__in=ESTABLISHED, severity=Severity.UNKNOWN, then=Value(_UNKNOWN)),
-            When(claim_status__in=ESTABLISHED, then=Value(_KNOWN)),
-            When(claim_status=ClaimStatus.RETRACTED, then=Value(_RETRACTED)),
-            default=Value(_PENDING),
-        )
         shown = Condition.SHOWN
-        chosen = reports.annotate(
+        chosen = entries.annotate(
             owner_id=owner,
             owner_total=Window(Count("pk"), partition_by=[owner]),
-            standing=standing,
             rank=Window(RowNumber(), partition_by=[owner], order_by=order),
-            rank_in_standing=Window(RowNumber(), partition_by=[owner, standing], order_by=order),
+            rank_in_standing=Window(RowNumber(), partition_by=[owner, F("standing")], order_by=order),
         ).filter(
             Q(rank__lte=shown)
             | Q(standing__in=(_KNOWN, _UNKNOWN), rank_in_standing=1)
             | Q(standing=_PENDING, rank_in_standing__lte=shown)
         )
-    links = list(chosen.order_by().values_list("pk", "owner_id", "owner_total"))
-    rows = DamageReport.objects.select_related("source", "retracted_by").only(*STATE_REPORT_FIELDS)
+    return list(chosen.order_by().values_list("report_id", "owner_id", "owner_total"))
+
+
+def _report_links(relation: str, ids: list[int], *, current_only: bool = False) -> list[SimpleNamespace]:
+    """The published reports about the records ``ids`` (``relation`` is ``site`` or
+    ``artefact``) that a condition needs, one for each report and record, each with the
+    record's id as ``owner_id`` and the number of the record's reports as ``owner_total``.
+
+    A busy site has thousands of reports, of which a condition reads few: the ``SHOWN``
+    latest, the latest established one with a severity and without, and the latest
+    ``SHOWN`` still to be confirmed. The database ranks the records' condition entries
+    (``ConditionEntry``, narrow rows kept in this very order) with window functions, in
+    one query for any number of records that returns keys alone, and a second query
+    reads the chosen reports; the rest are counted, never loaded. For one record, each pick
+    is read from the top of the entry index instead. With ``current_only``,
+    only the two latest established ones are ranked and read (``owner_total`` is then 0):
+    what the current condition rests on, and all a download writes.
+    """
+    if len(ids) == 1:
+        links = _one_owner_links(relation, ids[0], current_only=current_only)
+    else:
+        links = _ranked_links(relation, ids, current_only=current_only)
+    # Published ones only, whatever the entries say: an entry left behind by a row written
+    # past the registry's writers must never put an unpublished report in public view.
+    rows = (
+        DamageReport.objects.filter(lifecycle=PUBLISHED)
+        .select_related("source", "retracted_by")
+        .only(*STATE_REPORT_FIELDS)
+    )
     found_reports = rows.in_bulk({pk for pk, _owner, _total in links}) if links else {}
     return [
         SimpleNamespace(report=found_reports[pk], owner_id=owner_id, owner_total=owner_total)
         for pk, owner_id, owner_total in links
+        if pk in found_reports
     ]
 
 
@@ -360,7 +394,7 @@ def artefact_conditions(
     ``current_only``, only what the current condition rests on is read (``Condition.complete``
     is False)."""
     ids = [artefact.pk for artefact in artefacts]
-    reports = _report_links("artefacts", ids, current_only=current_only)
+    reports = _report_links("artefact", ids, current_only=current_only)
     interventions = (
         Intervention.artefacts.through.objects.filter(
             artefact_id__in=ids, intervention__lifecycle=PUBLISHED
@@ -377,10 +411,8 @@ def site_conditions(
     """The condition of each site as a whole (records naming no artefact): three queries.
     ``current_only`` as for ``artefact_conditions``."""
     ids = [site.pk for site in sites]
-    # NOT EXISTS, not an outer join tested for NULL: PostgreSQL's estimate of the latter
-    # is a few rows, and it then joins a busy site's thousands of reports row by row.
-    about_artefacts = DamageReport.artefacts.through.objects.filter(damagereport=OuterRef("pk"))
-    reports = _report_links("sites", ids, ~Exists(about_artefacts), current_only=current_only)
+    # A site's entries hold only the reports naming no artefact (``condition_entries``).
+    reports = _report_links("site", ids, current_only=current_only)
     interventions = (
         Intervention.sites.through.objects.filter(
             heritagesite_id__in=ids,

@@ -26,7 +26,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from registry import caching
+from registry import caching, condition_entries
 from registry.dates import edtf_bounds
 from registry.models import (
     Actor,
@@ -132,6 +132,8 @@ class Command(BaseCommand):
             site_ids = self._sites(max(sites, CHILD_SITES + 2))
             source_ids = self._sources()
         self._reports(reports, site_ids, source_ids, rng, progress=not no_progress)
+        self.stdout.write("Writing the condition entries…")
+        condition_entries.rebuild()  # the reports went in past the signals that keep them
         self.stdout.write("Vacuuming and analysing tables for the query planner…")
         with connection.cursor() as cursor:
             # VACUUM also marks the new rows visible to all, which index-only scans need.
