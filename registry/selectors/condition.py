@@ -36,7 +36,8 @@ from typing import Any, cast
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField, Case, Count, F, OrderBy, Prefetch, Q, QuerySet, Value, When, Window,
+    BigIntegerField, Case, Count, F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When,
+    Window,
 )
 from django.db.models.functions import Collate, RowNumber
 
@@ -298,40 +299,54 @@ def _newest_first() -> list[OrderBy]:
     ]
 
 
-def _one_owner_links(relation: str, pk: int, *, current_only: bool) -> list[tuple[int, int, int]]:
+def _one_owner_links(relation: str, pk: int) -> list[tuple[int, int, int]]:
     """``_report_links`` for one record, each pick read from the top of the entry index."""
     entries = ConditionEntry.objects.filter(**{f"{relation}_id": pk}).order_by(*_newest_first())
-    picks = [entries.filter(standing=_KNOWN)[:1], entries.filter(standing=_UNKNOWN)[:1]]
-    if not current_only:
-        picks += [entries[: Condition.SHOWN], entries.filter(standing=_PENDING)[: Condition.SHOWN]]
+    picks = [
+        entries.filter(standing=_KNOWN)[:1], entries.filter(standing=_UNKNOWN)[:1],
+        entries[: Condition.SHOWN], entries.filter(standing=_PENDING)[: Condition.SHOWN],
+    ]
     keys = dict.fromkeys(key for pick in picks for key in pick.values_list("report_id", flat=True))
-    total = 0 if current_only else entries.count()
+    total = entries.count()
     return [(key, pk, total) for key in keys]
 
 
-def _ranked_links(relation: str, ids: list[int], *, current_only: bool) -> list[tuple[int, int, int]]:
+def _current_links(relation: str, ids: list[int]) -> list[tuple[int, int, int]]:
+    """``_report_links`` with ``current_only``: for each record, its latest established
+    entry with a severity and without, each read from the top of its entry index."""
+    model = HeritageSite if relation == "site" else Artefact
+    entries = (
+        ConditionEntry.objects.filter(**{f"{relation}_id": OuterRef("pk")})
+        .order_by(*_newest_first())
+        .values("report_id")
+    )
+    rows = (
+        model._base_manager.filter(pk__any_of=ids)
+        .annotate(
+            known=Subquery(entries.filter(standing=_KNOWN)[:1]),
+            unknown=Subquery(entries.filter(standing=_UNKNOWN)[:1]),
+        )
+        .order_by()
+        .values_list("pk", "known", "unknown")
+    )
+    return [(key, pk, 0) for pk, *keys in rows for key in keys if key is not None]
+
+
+def _ranked_links(relation: str, ids: list[int]) -> list[tuple[int, int, int]]:
     """``_report_links`` for many records: their entries ranked by window functions."""
     owner = F(f"{relation}_id")
     order = _newest_first()
-    entries = ConditionEntry.objects.filter(**{f"{relation}_id__any_of": ids})
-    if current_only:
-        chosen = entries.filter(standing__in=(_KNOWN, _UNKNOWN)).annotate(
-            owner_id=owner,
-            owner_total=Value(0),
-            rank_in_standing=Window(RowNumber(), partition_by=[owner, F("standing")], order_by=order),
-        ).filter(rank_in_standing=1)
-    else:
-        shown = Condition.SHOWN
-        chosen = entries.annotate(
-            owner_id=owner,
-            owner_total=Window(Count("pk"), partition_by=[owner]),
-            rank=Window(RowNumber(), partition_by=[owner], order_by=order),
-            rank_in_standing=Window(RowNumber(), partition_by=[owner, F("standing")], order_by=order),
-        ).filter(
-            Q(rank__lte=shown)
-            | Q(standing__in=(_KNOWN, _UNKNOWN), rank_in_standing=1)
-            | Q(standing=_PENDING, rank_in_standing__lte=shown)
-        )
+    shown = Condition.SHOWN
+    chosen = ConditionEntry.objects.filter(**{f"{relation}_id__any_of": ids}).annotate(
+        owner_id=owner,
+        owner_total=Window(Count("pk"), partition_by=[owner]),
+        rank=Window(RowNumber(), partition_by=[owner], order_by=order),
+        rank_in_standing=Window(RowNumber(), partition_by=[owner, F("standing")], order_by=order),
+    ).filter(
+        Q(rank__lte=shown)
+        | Q(standing__in=(_KNOWN, _UNKNOWN), rank_in_standing=1)
+        | Q(standing=_PENDING, rank_in_standing__lte=shown)
+    )
     return list(chosen.order_by().values_list("report_id", "owner_id", "owner_total"))
 
 
@@ -346,14 +361,16 @@ def _report_links(relation: str, ids: list[int], *, current_only: bool = False) 
     (``ConditionEntry``, narrow rows kept in this very order) with window functions, in
     one query for any number of records that returns keys alone, and a second query
     reads the chosen reports; the rest are counted, never loaded. For one record, each pick
-    is read from the top of the entry index instead. With ``current_only``,
-    only the two latest established ones are ranked and read (``owner_total`` is then 0):
-    what the current condition rests on, and all a download writes.
+    is read from the top of the entry index instead. With ``current_only``, only the two
+    latest established ones are read, from the top of each record's index (``owner_total``
+    is then 0): what the current condition rests on, and all a download writes.
     """
-    if len(ids) == 1:
-        links = _one_owner_links(relation, ids[0], current_only=current_only)
+    if current_only:
+        links = _current_links(relation, ids)
+    elif len(ids) == 1:
+        links = _one_owner_links(relation, ids[0])
     else:
-        links = _ranked_links(relation, ids, current_only=current_only)
+        links = _ranked_links(relation, ids)
     # Published ones only, whatever the entries say: an entry left behind by a row written
     # past the registry's writers must never put an unpublished report in public view.
     rows = (
