@@ -569,9 +569,10 @@ QUERY_BOUNDS = [
     ("registry:report-list", None, 2), ("registry:pledge-list", None, 3), ("registry:source-list", None, 2),
     ("registry:actor-list", None, 1), ("registry:intervention-list", None, 3),
     # Detail pages of records that can have images: one more for them (registry.models.media.public_gallery).
-    # A condition is two queries: one ranks the reports, one reads those it rests on.
+    # A condition is two queries: one ranks the reports, one reads those it rests on; one
+    # record's condition is six: four picks from the top of its entry index, a count, the reports.
     # A site's page looks for its newest reports among the registry's newest first (one more).
-    ("registry:site-detail", "site", 39), ("registry:event-detail", "event", 17),
+    ("registry:site-detail", "site", 43), ("registry:event-detail", "event", 17),
     ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 10),
     ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 29),
     ("registry:actor-detail", "actor", 19), ("registry:intervention-detail", "intervention", 7),
