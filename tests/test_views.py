@@ -574,7 +574,7 @@ QUERY_BOUNDS = [
     # A site's page looks for its newest reports among the registry's newest first (one more).
     ("registry:site-detail", "site", 43), ("registry:event-detail", "event", 17),
     ("registry:source-detail", "source", 5), ("registry:pledge-detail", "pledge", 10),
-    ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 29),
+    ("registry:report-detail", "report", 16), ("registry:artefact-detail", "artefact", 33),
     ("registry:actor-detail", "actor", 19), ("registry:intervention-detail", "intervention", 7),
 ]
 
