@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from anyascii import anyascii
@@ -591,13 +592,23 @@ def api_key_revoke(*, key: APIKey, user: Editor = None, reason: str = "") -> API
 
 
 def api_key_authenticate(*, raw_key: str) -> APIKey | None:
-    """The usable key matching ``raw_key``, or None. Records when it was last used."""
+    """The usable key matching ``raw_key``, or None. Records when it was last used, to the minute.
+
+    A partner syncing makes many requests a minute; writing the time of each one
+    would turn every read into a write on the primary.
+    """
     prefix = raw_key.split(".", 1)[0]
     key: APIKey | None = APIKey.objects.usable().select_related("institution__account").filter(prefix=prefix).first()
     if key is None or not secrets.compare_digest(key.digest, _digest(raw_key)):
         return None
-    APIKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= KEY_USE_RESOLUTION:
+        APIKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
     return key
+
+
+KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 # Parts of records (names, designations, identifiers), vocabulary terms, partners:

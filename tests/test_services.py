@@ -228,6 +228,22 @@ def test_api_key_is_stored_hashed_and_revocable():
     assert APIKey.objects.filter(pk=key.pk).exists()
 
 
+def test_api_key_use_is_recorded_to_the_minute():
+    key, raw = services.api_key_create(institution=PartnerInstitutionFactory(), label="sync")
+    assert key.last_used_at is None
+
+    first = services.api_key_authenticate(raw_key=raw).last_used_at
+    assert first is not None
+    services.api_key_authenticate(raw_key=raw)
+    key.refresh_from_db()
+    assert key.last_used_at == first  # a second request within the minute writes nothing
+
+    APIKey.objects.filter(pk=key.pk).update(last_used_at=first - services.KEY_USE_RESOLUTION)
+    later = services.api_key_authenticate(raw_key=raw).last_used_at
+    key.refresh_from_db()
+    assert key.last_used_at == later > first
+
+
 def test_partner_gets_a_service_account_without_password():
     partner = PartnerInstitutionFactory(name="Museum of Example")
 

@@ -42,7 +42,8 @@ class SlugLookupMixin:
     """Slug fields that read a row once per request, and a list of slugs in one query."""
 
     def lookup_scope(self) -> tuple:
-        return (cast(Any, self).get_queryset().model._meta.label,)
+        # The model of the unfiltered queryset: building the visibility rule only to name it costs more.
+        return (cast(Any, self).queryset.model._meta.label,)
 
     def read_ahead(self, slugs) -> None:
         """Read the rows of ``slugs`` in one query, for the look-ups that follow."""
