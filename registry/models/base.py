@@ -159,6 +159,23 @@ def _choice_labels(field: models.Field[Any, Any], language: str | None) -> dict[
     return {make_hashable(value): force_str(label, strings_only=True) for value, label in field.flatchoices}
 
 
+class RecordHistory(HistoricalRecords):
+    """History whose tables index a version by its record's key alone.
+
+    django-simple-history indexes every foreign key and unique field it copies,
+    a dozen indexes on each large history table that every write maintains and
+    no read uses: versions are always looked up by the record they belong to
+    (``id``), and by date or version among those.
+    """
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for name, field in fields.items():
+            if name != model._meta.pk.name:
+                field.db_index = False
+        return fields
+
+
 class Record(EDTFModelMixin, models.Model):
     """Abstract base of every editable record.
 
@@ -185,7 +202,7 @@ class Record(EDTFModelMixin, models.Model):
         help_text=_("Set when a partner institution submitted this record through the API."),
     )
 
-    history = HistoricalRecords(inherit=True, bases=[PublicNoteHistory])
+    history = RecordHistory(inherit=True, bases=[PublicNoteHistory])
     objects = RecordManager()
 
     class Meta:
