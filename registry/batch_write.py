@@ -431,15 +431,19 @@ def _skip_flush_wait() -> None:
 def _refresh_condition_entries(touched: list[Touched]) -> None:
     """Rows written in bulk pass the signals that keep the condition entries: the entries
     of the reports written, and of the reports of the sources written, are written again."""
-    keys: dict[str, list[int]] = {}
+    # New records come as runs of consecutive keys: a range each, not a parameter per key.
+    runs: dict[tuple[str, bool], models.Q] = defaultdict(models.Q)
     for item in touched:
-        keys.setdefault(item.model, []).extend(range(item.object_id, item.last_object_id + 1))
-    reports = keys.get(DamageReport._meta.label, [])
-    if reports:
-        condition_entries.refresh(reports)
-    sources = keys.get(Source._meta.label, [])
+        runs[item.model, item.created] |= models.Q(pk__range=(item.object_id, item.last_object_id))
+    report = DamageReport._meta.label
+    if (report, True) in runs:  # inserted in this transaction, by this write alone: no entries yet
+        condition_entries.refresh(DamageReport.objects.filter(runs[report, True]), fresh=True)
+    if (report, False) in runs:
+        condition_entries.refresh(DamageReport.objects.filter(runs[report, False]))
+    sources = [q for (model, _created), q in runs.items() if model == Source._meta.label]
     if sources:
-        condition_entries.refresh(DamageReport.objects.filter(source_id__in=sources))
+        written = Source.objects.filter(models.Q(*sources, _connector=models.Q.OR)).values("pk")
+        condition_entries.refresh(DamageReport.objects.filter(source__in=written))
 
 
 def write_rows(

@@ -12,6 +12,7 @@ stored entries are not the ones their rows give.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -88,10 +89,11 @@ def rebuild() -> int:
 
 
 def differences() -> set[int]:
-    """The reports whose stored entries differ from the ones their rows give."""
-    stored = set(ConditionEntry.objects.values_list(*COLUMNS))
-    derived = set(entry_rows(DamageReport))
-    return {row[0] for row in stored ^ derived}
+    """The reports whose stored entries differ from the ones their rows give, an entry
+    stored twice included."""
+    stored = Counter(ConditionEntry.objects.values_list(*COLUMNS))
+    derived = Counter(entry_rows(DamageReport))
+    return {row[0] for row in (stored - derived) + (derived - stored)}
 
 
 # What the signal handlers follow. A report that changes, or whose source changes, may

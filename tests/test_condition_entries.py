@@ -111,13 +111,16 @@ def test_an_import_and_its_undo_keep_the_entries_true(tmp_path, settings):
 
 def test_rebuild_writes_again_what_was_lost_and_check_finds_it(capsys):
     site, source = f.HeritageSiteFactory(), f.SourceFactory()
-    reports = [_claim(site, source, occurred=f"201{n}") for n in range(3)]
+    reports = [_claim(site, source, occurred=f"201{n}") for n in range(4)]
     ConditionEntry.objects.filter(report=reports[0]).delete()
     ConditionEntry.objects.filter(report=reports[1]).update(at_lower=0)
-    assert condition_entries.differences() == {reports[0].pk, reports[1].pk}
-    with pytest.raises(CommandError, match="2 reports have wrong condition entries"):
+    twice = ConditionEntry.objects.get(report=reports[2])
+    twice.pk = None
+    twice.save()  # the same entry stored twice would count the report twice
+    assert condition_entries.differences() == {reports[0].pk, reports[1].pk, reports[2].pk}
+    with pytest.raises(CommandError, match="3 reports have wrong condition entries"):
         call_command("rebuild_condition_entries", "--check")
     call_command("rebuild_condition_entries")
-    assert "Wrote 3 condition entries" in capsys.readouterr().out
+    assert "Wrote 4 condition entries" in capsys.readouterr().out
     call_command("rebuild_condition_entries", "--check")
     assert "Every condition entry is right" in capsys.readouterr().out
