@@ -172,7 +172,7 @@ class DamageReport(DamageDescription, Quantified, Record):
         verbose_name_plural = _("damage reports")
         ordering = [F("occurred_lower").asc(nulls_first=True), "pk"]
         indexes = [
-            lifecycle_index("report"),
+            # Not ``lifecycle_index``: its columns begin report_life_upd_id_idx, which serves it.
             models.Index(fields=["lifecycle", "claim_status"], name="report_life_claim_idx"),
             # The public list's default order (by date) and the newest-published reports on the
             # home page and in the feed: both read a page from the top of one of these.
