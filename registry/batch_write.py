@@ -431,19 +431,28 @@ def _skip_flush_wait() -> None:
 def _refresh_condition_entries(touched: list[Touched]) -> None:
     """Rows written in bulk pass the signals that keep the condition entries: the entries
     of the reports written, and of the reports of the sources written, are written again."""
-    # New records come as runs of consecutive keys: a range each, not a parameter per key.
-    runs: dict[tuple[str, bool], models.Q] = defaultdict(models.Q)
+    # New records come as runs of consecutive keys, a range each rather than a parameter per
+    # key; changed records are listed.
+    new: dict[str, list[models.Q]] = defaultdict(list)
+    changed: dict[str, list[int]] = defaultdict(list)
     for item in touched:
-        runs[item.model, item.created] |= models.Q(pk__range=(item.object_id, item.last_object_id))
-    report = DamageReport._meta.label
-    if (report, True) in runs:  # inserted in this transaction, by this write alone: no entries yet
-        condition_entries.refresh(DamageReport.objects.filter(runs[report, True]), fresh=True)
-    if (report, False) in runs:
-        condition_entries.refresh(DamageReport.objects.filter(runs[report, False]))
-    sources = [q for (model, _created), q in runs.items() if model == Source._meta.label]
+        if item.created:
+            new[item.model].append(models.Q(pk__range=(item.object_id, item.last_object_id)))
+        else:
+            changed[item.model].extend(range(item.object_id, item.last_object_id + 1))
+    report, source = DamageReport._meta.label, Source._meta.label
+    if new[report]:  # inserted in this transaction, by this write alone: no entries yet
+        condition_entries.refresh(DamageReport.objects.filter(_any(new[report])), fresh=True)
+    if changed[report]:
+        condition_entries.refresh(changed[report])
+    sources = new[source] + ([models.Q(pk__in=changed[source])] if changed[source] else [])
     if sources:
-        written = Source.objects.filter(models.Q(*sources, _connector=models.Q.OR)).values("pk")
+        written = Source.objects.filter(_any(sources)).values("pk")
         condition_entries.refresh(DamageReport.objects.filter(source__in=written))
+
+
+def _any(conditions: list[models.Q]) -> models.Q:
+    return models.Q(*conditions, _connector=models.Q.OR)
 
 
 def write_rows(

@@ -104,6 +104,23 @@ def test_an_import_and_its_undo_keep_the_entries_true(tmp_path, settings):
     assert ConditionEntry.objects.filter(site=site).count() == 5
     assert_entries_true()
     batch = ImportBatch.objects.order_by("-pk").first()
+
+    # A second file moves two of them in time.
+    first, second = DamageReport.objects.order_by("pk")[:2]
+    changes = tmp_path / "changes.xlsx"
+    changes.write_bytes(xlsx_bytes(
+        ["slug", "title", "source", "sites", "occurred"],
+        [[first.slug, first.title, source.slug, site.slug, "1999"],
+         [second.slug, second.title, source.slug, site.slug, "2001"]],
+    ))
+    call_command("import_records", "damage_reports", str(changes), "--yes")
+    by_date = list(ConditionEntry.objects.order_by("at_lower").values_list("report_id", flat=True))
+    assert by_date[:2] == [first.pk, second.pk]
+    assert_entries_true()
+
+    call_command("import_records", "--undo", str(ImportBatch.objects.order_by("-pk").first().pk))
+    assert ConditionEntry.objects.filter(site=site).count() == 5
+    assert_entries_true()
     call_command("import_records", "--undo", str(batch.pk))
     assert not ConditionEntry.objects.exists()
     assert_entries_true()
