@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from registry import workflow
 from registry.batch_context import (
     MAX_REMEMBERED_VALUES,
     WITHDRAWN,
@@ -483,6 +484,14 @@ def validate_row(
             result.citation = _added_citation(context, raw, instance, result, cited or {})
         instance = _changed_record(context, instance, values, m2m, lifecycle, result)
     result.lifecycle = lifecycle
+    if not creates and lifecycle and lifecycle != instance.lifecycle:
+        # A move the lifecycle does not have is this row's error now, before anything of the
+        # row is written: found only when the row's other changes were stored, it came too late.
+        try:
+            workflow.check_shape(record=instance, to=lifecycle)
+        except ValidationError as error:
+            for message in error.messages:
+                result.error("lifecycle", message)
     if lifecycle == Lifecycle.PUBLISHED and not context.may_publish and (
         creates or instance.lifecycle != Lifecycle.PUBLISHED
     ):

@@ -285,6 +285,29 @@ def test_management_command_checks_then_writes_with_the_same_rules(tmp_path, cap
     assert DamageReport.objects.get().lifecycle == Lifecycle.ARCHIVED
 
 
+def test_a_row_asking_a_move_the_lifecycle_lacks_is_refused_whole_before_anything_is_written(
+    tmp_path, settings, capsys
+):
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    site, source = f.HeritageSiteFactory(), f.SourceFactory()
+    report = services.claim_create(
+        model=DamageReport,
+        fields={"title": "Gate burnt", "source": source, "occurred": "2010", "severity": "severe"},
+        citations=[{"source": source, "quote": "burnt"}], m2m={"sites": [site]}, lifecycle=Lifecycle.PUBLISHED,
+    )
+    path = tmp_path / "changes.xlsx"
+    path.write_bytes(xlsx_bytes(
+        ["slug", "title", "source", "sites", "occurred", "lifecycle"],
+        [[report.slug, report.title, source.slug, site.slug, "2001", "draft"]],
+    ))
+    call_command("import_records", "damage_reports", str(path), "--check-only")
+    assert "row 2, column lifecycle: A published record cannot become draft." in capsys.readouterr().out
+    call_command("import_records", "damage_reports", str(path), "--yes")
+    report.refresh_from_db()
+    # The date in the same row is not written either: a row goes in whole or not at all.
+    assert (report.occurred, report.lifecycle, report.version) == ("2010", Lifecycle.PUBLISHED, 1)
+
+
 def test_checking_a_chunk_asks_the_database_a_fixed_number_of_times(django_assert_max_num_queries):
     sites = [f.HeritageSiteFactory() for _ in range(3)]
     source = f.SourceFactory()
