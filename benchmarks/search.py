@@ -80,8 +80,10 @@ def requests(names: dict[str, str], title: str) -> list[tuple[str, str]]:
         *[(f"/reports/?q= {kind} ({names[kind]})", f"/reports/?q={q[kind]}") for kind in names],
         (f"/reports/?q= title words ({title})", "/reports/?q=" + title.replace(" ", "+")),
         ("/reports/?q= common title word (one report in ten)", "/reports/?q=looting"),
+        ("/reports/?q= two common title words (one report in a hundred)", "/reports/?q=looting+mosque"),
         ("/api/v1/damage-reports/ without search", "/api/v1/damage-reports/"),
         *[(f"/api/v1/damage-reports/?q= {kind}", f"/api/v1/damage-reports/?q={q[kind]}") for kind in names],
+        ("/api/v1/damage-reports/?q= common title word", "/api/v1/damage-reports/?q=looting"),
         ("/sites/?q= arabic", f"/sites/?q={q['arabic']}"),
         ("/api/v1/sites/?q= misspelt", f"/api/v1/sites/?q={q['misspelt']}"),
         ("/artefacts/?q= arabic site name", f"/artefacts/?q={q['arabic']}"),
@@ -167,6 +169,7 @@ def admin(names: dict[str, str], get, rounds: int) -> None:
     print("\nAdmin:")
     for label, url in [*ADMIN, *[(f"admin search: damage reports, {k}", f"/admin/registry/damagereport/?q={v}")
                                  for k, v in names.items()],
+                       ("admin search: damage reports, common title word", "/admin/registry/damagereport/?q=looting"),
                        ("admin search: heritage sites, arabic", f"/admin/registry/heritagesite/?q={names['arabic']}")]:
         measure(f"  {label}", get(url, admin), rounds)
 

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from registry import services
@@ -223,6 +224,66 @@ def test_postgres_reads_a_rare_words_reports_first_when_another_word_is_common()
     assert len(expected) == 1 and found("Damage 42") == expected == {pk for (pk,) in both}
     assert found("42") == expected | {DamageReport.objects.get(title="Cracked lintel").pk}
     assert len(found("damage")) == 400  # common words alone: the index, as before
+
+
+@postgres_only
+def test_postgres_walks_the_page_order_when_every_word_is_common(monkeypatch):
+    """Every report holds "damage" and half hold "wall": no word is rare, so the search keeps
+    the reports of the page's order that match, rather than collecting them all first. It
+    finds what collecting finds, by the reports' own words and by their sites' names, in the
+    page's order; a query with a rare word still goes to the index."""
+    from registry.selectors import search
+
+    source = SourceFactory()
+    DamageReport.objects.bulk_create(
+        DamageReport(title=f"Damage seen {n}" + (" on the wall" if n % 2 else ""), slug=f"seen-{n}",
+                     source=source, lifecycle=Lifecycle.PUBLISHED, occurred_lower=n)
+        for n in range(400)
+    )
+    lintel = DamageReportFactory(title="Cracked lintel", description="", source=source,
+                                 sites=[HeritageSiteFactory(name="Damage Hill", description="")])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_damagereport")
+    search.forget_statistics()
+    every = set(DamageReport.objects.values_list("pk", flat=True))
+    walls = set(DamageReport.objects.filter(title__endswith="wall").values_list("pk", flat=True))
+    queries = ["damage", "damage wall", "wall", "damage 42", "lintel"]
+    monkeypatch.setattr(search, "PAGE_ROWS", 10**9)
+    collected = {query: found(query) for query in queries}
+    assert collected["damage"] == every and lintel.pk in every
+    assert collected["wall"] == walls and len(walls) == 200
+    # Its site's name is close in spelling to "damage wall": sites are also found by spelling.
+    assert collected["damage wall"] == walls | {lintel.pk}
+    assert collected["lintel"] == {lintel.pk}
+
+    monkeypatch.setattr(search, "PAGE_ROWS", 10)
+    reports = DamageReport.objects.all()
+    assert search._worth_walking(reports, "damage wall") and search._worth_walking(reports, "damage")
+    assert not search._worth_walking(reports, "damage 42") and not search._worth_walking(reports, "lintel")
+    assert "registry_words_reports" not in str(DamageReport.objects.search("damage").query)
+    assert "registry_words_reports" in str(DamageReport.objects.search("damage 42").query)
+    assert {query: found(query) for query in queries} == collected
+    # In a subquery (a filter across a join) the words are those of the subquery's own rows.
+    inner = DamageReport.objects.filter(pk__in=DamageReport.objects.search("wall").values("pk"))
+    assert set(inner.values_list("pk", flat=True)) == walls
+    newest = DamageReport.objects.search("wall").order_by("-occurred_lower").values_list("occurred_lower", flat=True)
+    assert list(newest[:3]) == [399, 397, 395]
+    # An export reads every match: the index collects them, the page walks.
+    with search.reading_everything():
+        assert not search._worth_walking(reports, "damage wall")
+    assert search._worth_walking(reports, "damage wall")
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        export = Client().get(reverse("registry:report-export", kwargs={"format": "csv"}), {"q": "wall"})
+        assert export.status_code == 200
+        lines = b"".join(export.streaming_content).decode().strip().splitlines()
+    assert len(lines) == 1 + len(walls)
+    assert any("registry_words_reports" in query["sql"] for query in queries.captured_queries)
+    page = Client().get(reverse("registry:report-list"), {"q": "wall"})
+    assert page.status_code == 200 and page.context["page"].has_next is True
+    assert [report.pk for report in page.context["object_list"]] == list(
+        DamageReport.objects.filter(pk__in=walls).order_by("occurred_lower", "pk").values_list("pk", flat=True)[:50])
 
 
 def test_admin_paginator_estimates_long_lists_and_counts_short_ones(reports, monkeypatch):

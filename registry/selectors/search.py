@@ -18,6 +18,11 @@ then meet “Halab” and “Qalat”, and “أثرية” meets “اثرية�
   many: when a query holds a word most of them contain and a rare one, the rare
   word's few reports are read first and those holding every word kept
   (migration 0013), rather than reading the common word's part of the index.
+  When every word is common, so that a tenth of the reports hold them, there is
+  no rare word to start from, and collecting and sorting all the rows found
+  costs far more than reading the reports in the page's own order and keeping
+  those that match until the page is full (``_walked``); the index's statistics
+  say which of the two costs less (``_worth_walking``).
 - SQLite: an FTS5 table, ``registry_search``, kept up to date by triggers, with
   every word of the query matched as a prefix.
 """
@@ -25,11 +30,15 @@ then meet “Halab” and “Qalat”, and “أثرية” meets “اثرية�
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import BigAutoField, Exists, Lookup, OuterRef, Q, QuerySet
+from django.db.models import BigAutoField, BooleanField, Exists, F, Func, Lookup, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 Q_T = TypeVar("Q_T", bound=QuerySet[Any])
@@ -182,6 +191,103 @@ def search_artefacts(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
     return _matching(queryset, own.union(at_sites, all=True))
 
 
+class ReportWordsMatch(Func):
+    """Whether a report's own text holds every word of ``text``, as the full-text index sees it.
+
+    The document is written exactly as migration 0007 indexed it, so that the planner
+    judges the condition by that index's statistics; the columns are the query's own,
+    so the expression stays right inside subqueries and joins.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, text: str):
+        super().__init__(F("title"), F("description"), Value(text))
+
+    def as_sql(
+        self, compiler: Any, connection: Any, function: str | None = None, template: str | None = None,
+        arg_joiner: str | None = None, **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        (title, title_params), (description, description_params), (query, query_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return (
+            f"to_tsvector('simple', registry_fold({title}) || ' ' || registry_fold({description}))"
+            f" @@ registry_tsquery({query})",
+            [*title_params, *description_params, *query_params],
+        )
+
+
+# A page's rows and the one more that says whether there is another page.
+PAGE_ROWS = 51
+# How long a process trusts what it read of the index's statistics (they change on ANALYZE).
+STATISTICS_SECONDS = 300
+_statistics: dict[str, tuple[float, dict[str, float], float]] = {}
+
+
+_reading_everything: ContextVar[bool] = ContextVar("reading_everything", default=False)
+
+
+@contextmanager
+def reading_everything() -> Iterator[None]:
+    """Searches built within are read to the end (an export), never a page: the index
+    collects their matches, since walking would read every report to find them all."""
+    token = _reading_everything.set(True)
+    try:
+        yield
+    finally:
+        _reading_everything.reset(token)
+
+
+def forget_statistics() -> None:
+    """Read the index's statistics again on the next search (after an ANALYZE, say)."""
+    _statistics.clear()
+
+
+def _report_statistics(alias: str) -> tuple[dict[str, float], float]:
+    """The most common words of the reports' full-text index with the share of reports
+    holding each, and how many reports the table holds, as the last ANALYZE saw them."""
+    entry = _statistics.get(alias)
+    if entry is not None and entry[0] > time.monotonic():
+        return entry[1], entry[2]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
+            " FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema()"
+            " AND s.tablename = 'registry_damagereport_fts_idx'"
+            " WHERE c.oid = 'registry_damagereport'::regclass"
+        )
+        row = cursor.fetchone()
+    words, shares, rows = row if row else (None, None, 0)
+    common = dict(zip(words or (), shares or (), strict=False))  # the shares end with three summary figures
+    _statistics[alias] = (time.monotonic() + STATISTICS_SECONDS, common, max(float(rows or 0), 0.0))
+    return common, max(float(rows or 0), 0.0)
+
+
+def _worth_walking(queryset: QuerySet[Any], text: str) -> bool:
+    """Whether reading reports in page order, keeping those ``text`` finds, beats collecting all of them.
+
+    The share ``s`` of reports holding every word is estimated from the index's most
+    common words (each word a prefix, the words taken as independent). Collecting reads
+    about ``s·n`` rows of ``n``, and the walk about ``PAGE_ROWS / s`` before a page is full:
+    the walk wins once ``s²·n`` passes ``PAGE_ROWS`` (measured at a million reports, a row
+    costs either way about the same: two common words holding one report in a hundred
+    took 208 ms walked, 311 ms collected; one word in a tenth, 84 ms and 1,096 ms). A word missing from the statistics
+    is rare, and the index then finds its few rows at once. Filters that thin the walk's
+    rows further are not known here; the page's other indexes bound what they cost.
+    """
+    words = _WORD.findall(fold(text))
+    if not words or _reading_everything.get() or _vendor(queryset) != "postgresql":
+        return False
+    common, rows = _report_statistics(queryset.db)
+    if not common:
+        return False
+    share = 1.0
+    for word in words:
+        share *= min(1.0, sum(value for lexeme, value in common.items() if lexeme.startswith(word)))
+    return share * share * rows >= PAGE_ROWS
+
+
 def search_reports(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
     """Reports of ``queryset`` found by their own text or by a name of their sites or artefacts.
 
@@ -202,6 +308,9 @@ def search_reports(queryset: Q_T, text: str, *, public: bool = True) -> Q_T:
     named_artefacts = _matching(artefacts, _ids(queryset, "artefacts", text)).values("pk")
     by_site = DamageReport.sites.through.objects.filter(heritagesite__in=named_sites)
     by_artefact = DamageReport.artefacts.through.objects.filter(artefact__in=named_artefacts)
+    if _worth_walking(queryset, text):
+        linked = by_site.values("damagereport_id").union(by_artefact.values("damagereport_id"), all=True)
+        return queryset.filter(Q(ReportWordsMatch(text)) | Q(pk__in=linked))
     own = _matching(DamageReport.objects.order_by(), _ids(queryset, "reports", text)).values("pk")
     # UNION ALL: an id found twice is matched once all the same, and removing duplicates
     # among the hundred thousand reports a common word finds took half the search's time.

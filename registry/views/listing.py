@@ -14,6 +14,7 @@ from django.forms import ModelChoiceField, Select
 from django.http import Http404
 from django_filters.views import FilterView
 
+from registry.selectors.search import reading_everything
 from registry.templatetags.registry_tags import term_label
 from registry.widgets import QuickSelect
 
@@ -113,8 +114,9 @@ class RecordListView(FilterView):
         # An invalid filter exports nothing rather than everything: a reader
         # who mistyped a date should not get the whole registry unawares.
         # An unbound filterset (no parameters at all) is never "valid": that is the whole list.
-        valid = not filterset.is_bound or filterset.is_valid()
-        rows = without_distinct(filterset.qs, self.export_queryset()) if valid else filterset.queryset.none()
+        with reading_everything():  # a search's matches are all read: the index collects them
+            valid = not filterset.is_bound or filterset.is_valid()
+            rows = without_distinct(filterset.qs, self.export_queryset()) if valid else filterset.queryset.none()
         return stream_export(self.export, export_format, stable_order(rows), request=self.request)
 
     def page_of(self, queryset: QuerySet) -> Page:
