@@ -158,3 +158,28 @@ def test_report_list_reads_a_page_from_an_index_without_sorting(ordering):
     else:
         plan = page.explain()
         assert "USING" in plan and "INDEX" in plan and "B-TREE FOR ORDER BY" not in plan, plan
+
+
+@pytest.mark.parametrize("view", [
+    "registry:site-detail", "registry:artefact-detail", "registry:event-detail", "registry:report-detail",
+    "registry:pledge-detail", "registry:intervention-detail", "registry:source-detail", "registry:actor-detail",
+])
+@pytest.mark.parametrize("script_prefix", ["/", "/registry/"])
+def test_record_urls_are_those_reverse_gives(view, script_prefix):
+    from django.urls import NoReverseMatch, reverse, set_script_prefix
+    from django.urls.base import get_script_prefix
+
+    from registry.models.base import slug_url
+
+    before = get_script_prefix()
+    set_script_prefix(script_prefix)
+    try:
+        for slug in ["palmyra", "bench-report-9_9", "A-1"]:
+            assert slug_url(view, slug) == reverse(view, kwargs={"slug": slug})
+            assert slug_url(view, slug).startswith(script_prefix)
+        # A slug the URL cannot carry is refused as reverse refuses it, not written in.
+        for slug in ["tadmur/../admin", "تدمر", ""]:
+            with pytest.raises(NoReverseMatch):
+                slug_url(view, slug)
+    finally:
+        set_script_prefix(before)

@@ -48,3 +48,30 @@ def test_list_pages_render_their_selects_quickly(client):
     form = response.context["filter"].form
     assert {type(field.widget) for name, field in form.fields.items() if name in ("country", "severity")} == {QuickSelect}
     assert '<option value="SY" selected>Syria</option>' in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("filterset", "model", "query"), [
+    (DamageReportFilter, DamageReport, {"country": "SY", "q": 'Qal\'at "Ḥalab" <b>', "date_from": "not a date"}),
+    (DamageReportFilter, DamageReport, {}),
+    (HeritageSiteFilter, HeritageSite, {"country": "IQ", "kind": "nonsense", "parent": "a&b"}),
+])
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_quickened_filter_form_is_the_same_html(filterset, model, query, language):
+    """Selects, text inputs and labels written in Python: the whole form, errors included, as Django writes it."""
+    from django.template.loader import render_to_string
+
+    from registry.widgets import QuickLabels, QuickTextInput, quicken
+
+    request = RequestFactory().get("/", query)
+    with translation.override(language):
+        plain = filterset(query or None, queryset=model.objects.all(), request=request)
+        quick = filterset(query or None, queryset=model.objects.all(), request=request)
+        quicken(quick.form)
+        assert isinstance(quick.form.render, QuickLabels)
+        assert any(type(field.widget) is QuickTextInput for field in quick.form.fields.values())
+        pages = [render_to_string("registry/includes/filter_form.html", {"filter": filters, "request": request})
+                 for filters in (plain, quick)]
+        assert pages[0] == pages[1]
+        assert "<label" in pages[1] and "<input" in pages[1]
+        assert all(str(quick.form[name].label_tag()) == str(plain.form[name].label_tag()) for name in plain.form.fields)

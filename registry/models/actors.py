@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import Record, RecordQuerySet, lifecycle_index
+from .base import Record, RecordQuerySet, lifecycle_index, slug_url
 from .places import NameBase, _name_search
 
 
@@ -50,7 +49,7 @@ class Actor(Record):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:actor-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:actor-detail", self.slug)
 
 
 class ActorName(NameBase):

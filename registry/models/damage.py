@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.dates import EDTFField
@@ -12,7 +11,7 @@ from registry.selectors.search import search_reports
 
 from .actors import Actor
 from .base import (
-    Certainty, Extent, Quantified, Record, RecordQuerySet, Severity, about_site, lifecycle_index,
+    Certainty, Extent, Quantified, Record, RecordQuerySet, Severity, about_site, lifecycle_index, slug_url,
 )
 from .places import Artefact, HeritageSite
 from .sources import Source
@@ -74,7 +73,7 @@ class DamageEvent(DamageDescription, Record):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:event-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:event-detail", self.slug)
 
 
 class Attribution(Record):
@@ -200,4 +199,4 @@ class DamageReport(DamageDescription, Quantified, Record):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:report-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:report-detail", self.slug)

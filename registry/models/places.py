@@ -11,7 +11,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, When
 from django.db.models.functions import Cast, Round
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -19,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from registry.dates import EDTFField, EDTFModelMixin
 from registry.selectors.search import search_artefacts, search_sites
 
-from .base import Certainty, Quantified, Record, RecordQuerySet, lifecycle_index
+from .base import Certainty, Quantified, Record, RecordQuerySet, lifecycle_index, slug_url
 from .vocabulary import Term
 
 
@@ -158,7 +157,7 @@ class HeritageSite(Record):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:site-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:site-detail", self.slug)
 
     def public_coordinates(self) -> tuple[Decimal, Decimal] | None:
         """Coordinates safe to publish: rounded for sensitive sites."""
@@ -335,7 +334,7 @@ class Artefact(Quantified, Record):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:artefact-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:artefact-detail", self.slug)
 
 
 class ArtefactName(NameBase):

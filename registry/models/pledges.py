@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Extent, Record, RecordQuerySet, Severity, about_site, lifecycle_index
+from .base import Extent, Record, RecordQuerySet, Severity, about_site, lifecycle_index, slug_url
 from .damage import ClaimStatus
 from .places import Artefact, HeritageSite
 from .vocabulary import Term
@@ -98,7 +97,7 @@ class RestorationPledge(Record):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:pledge-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:pledge-detail", self.slug)
 
 
 class PledgeParty(models.Model):
@@ -216,4 +215,4 @@ class Intervention(Record):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:intervention-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:intervention-detail", self.slug)

@@ -7,13 +7,12 @@ from operator import or_
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Record, RecordQuerySet, lifecycle_index
+from .base import Record, RecordQuerySet, lifecycle_index, slug_url
 from .vocabulary import Term
 
 
@@ -84,7 +83,7 @@ class Source(Record):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:source-detail", kwargs={"slug": self.slug})
+        return slug_url("registry:source-detail", self.slug)
 
 
 # Every kind of record a citation may back, as the name of its foreign key.
