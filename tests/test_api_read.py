@@ -201,6 +201,25 @@ def test_lists_use_the_public_filtersets(api):
     assert bad.status_code == 400 and "country" in bad.json()["errors"]
 
 
+def test_a_filter_across_related_rows_pages_the_api_without_distinct(api):
+    """As on the pages: a report about two Syrian sites is one row, and no query sorts every
+    match with DISTINCT before the first page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    syrian = [f.HeritageSiteFactory(country="SY") for _ in range(2)]
+    both = f.DamageReportFactory(title="Both Syrian sites", sites=syrian)
+    one = f.DamageReportFactory(title="One Syrian site", sites=syrian[:1])
+    f.DamageReportFactory(title="Hatra", sites=[f.HeritageSiteFactory(country="IQ")])
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/damage-reports/?country=SY&ordering=-date")
+    assert [row["slug"] for row in results(response)] == [row.slug for row in sorted(
+        [both, one], key=lambda report: (report.occurred_lower or 0, report.pk), reverse=True)]
+    assert not any("SELECT DISTINCT" in query["sql"].upper() for query in queries.captured_queries)
+    paged = api.get("/api/v1/damage-reports/?country=SY&page_size=1")
+    assert len(results(paged)) == 1 and paged.json()["next"]
+
+
 def test_a_yes_no_filter_refuses_any_other_value(api):
     movable = f.ArtefactFactory(is_movable=True)
     fixed = f.ArtefactFactory(is_movable=False)

@@ -45,22 +45,6 @@ class Page:
         return len(self.object_list)
 
 
-def without_distinct(queryset: QuerySet, base: QuerySet) -> QuerySet:
-    """The rows of a DISTINCT ``queryset`` as ``base`` rows whose key is in it.
-
-    Filters across a many-to-many (a report's sites, their country) need
-    DISTINCT, and DISTINCT over a join makes the database sort every matching
-    row before it can hand back the first page. Asking for ``pk IN (...)``
-    instead gives the same rows, and lets the database walk the list's order
-    from an index and stop after one page.
-    """
-    if not queryset.query.distinct:
-        return queryset
-    keys = queryset.order_by().values("pk")
-    keys.query.distinct = False
-    return base.filter(pk__in=keys).order_by(*queryset.query.order_by)
-
-
 def stable_order(queryset: QuerySet) -> QuerySet:
     """Append the primary key to the ordering: without a total order, rows could
     repeat or go missing between one page and the next."""
@@ -115,7 +99,7 @@ class RecordListView(FilterView):
         # An unbound filterset (no parameters at all) is never "valid": that is the whole list.
         with reading_everything():  # a search's matches are all read: the index collects them
             valid = not filterset.is_bound or filterset.is_valid()
-            rows = without_distinct(filterset.qs, self.export_queryset()) if valid else filterset.queryset.none()
+            rows = filterset.qs if valid else filterset.queryset.none()
         return stream_export(self.export, export_format, stable_order(rows), request=self.request)
 
     def page_of(self, queryset: QuerySet) -> Page:
@@ -124,7 +108,7 @@ class RecordListView(FilterView):
         except ValueError:
             number = 1
         start = (number - 1) * PAGE_SIZE
-        rows = list(stable_order(without_distinct(queryset, self.get_queryset()))[start:start + PAGE_SIZE + 1])
+        rows = list(stable_order(queryset)[start:start + PAGE_SIZE + 1])
         return Page(rows[:PAGE_SIZE], number, has_next=len(rows) > PAGE_SIZE)
 
     def get_context_data(self, **kwargs):
