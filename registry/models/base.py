@@ -10,9 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import Q
-from django.utils.encoding import force_str
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.urls.converters import SlugConverter
+from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +141,7 @@ def _copy_public_note(sender, instance, history_instance, **kwargs) -> None:
 
 
 pre_create_historical_record.connect(_copy_public_note, dispatch_uid="registry_public_note")
+
 _SLUG = re.compile(rf"{SlugConverter.regex}\Z")
 _SLUG_MARK = "slug-to-fill-in"
 # (view, script prefix, URLconf, language) -> the URL's text before and after the slug.

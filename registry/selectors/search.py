@@ -21,8 +21,9 @@ then meet “Halab” and “Qalat”, and “أثرية” meets “اثرية�
   When every word is common, so that a tenth of the reports hold them, there is
   no rare word to start from, and collecting and sorting all the rows found
   costs far more than reading the reports in the page's own order and keeping
-  those that match until the page is full (``_walked``); the index's statistics
-  say which of the two costs less (``_worth_walking``).
+  those that match until the page is full (``ReportWordsMatch``, a condition the
+  database checks row by row or answers from its indexes, as it judges best);
+  the index's statistics say when to offer it (``_worth_walking``).
 - SQLite: an FTS5 table, ``registry_search``, kept up to date by triggers, with
   every word of the query matched as a prefix.
 """
@@ -223,8 +224,6 @@ PAGE_ROWS = 51
 # How long a process trusts what it read of the index's statistics (they change on ANALYZE).
 STATISTICS_SECONDS = 300
 _statistics: dict[str, tuple[float, dict[str, float], float]] = {}
-
-
 _reading_everything: ContextVar[bool] = ContextVar("reading_everything", default=False)
 
 
@@ -272,9 +271,10 @@ def _worth_walking(queryset: QuerySet[Any], text: str) -> bool:
     about ``s·n`` rows of ``n``, and the walk about ``PAGE_ROWS / s`` before a page is full:
     the walk wins once ``s²·n`` passes ``PAGE_ROWS`` (measured at a million reports, a row
     costs either way about the same: two common words holding one report in a hundred
-    took 208 ms walked, 311 ms collected; one word in a tenth, 84 ms and 1,096 ms). A word missing from the statistics
-    is rare, and the index then finds its few rows at once. Filters that thin the walk's
-    rows further are not known here; the page's other indexes bound what they cost.
+    took 208 ms walked, 311 ms collected; one word in a tenth, 84 ms and 1,096 ms). A word
+    missing from the statistics is rare, and the index then finds its few rows at once.
+    Filters that make the walk long are not known here: the walked form leaves the planner
+    free to collect through the indexes instead (see ``search_reports``).
     """
     words = _WORD.findall(fold(text))
     if not words or _reading_everything.get() or _vendor(queryset) != "postgresql":
