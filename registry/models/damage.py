@@ -181,6 +181,9 @@ class DamageReport(DamageDescription, Quantified, Record):
             models.Index(fields=["lifecycle", "title", "id"], name="report_life_title_idx"),
             # The API's default order, newest change first, primary key breaking ties.
             models.Index(fields=["lifecycle", "-updated_at", "-id"], name="report_life_upd_id_idx"),
+            # The same order for a partner, who sees published reports or its own: such an OR
+            # cannot use the index above, and a bulk import gives thousands the same time.
+            models.Index(fields=["-updated_at", "-id"], name="report_upd_id_idx"),
             # A site's reports are found in the link table, then sorted by date: with their
             # dates in an index, a busy site's thousands of reports are read without their rows.
             models.Index(fields=["id"], include=["lifecycle", "occurred_lower", "occurred_upper"],
