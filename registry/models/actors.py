@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .base import Record, RecordQuerySet, lifecycle_index, slug_url
+from .base import Record, RecordQuerySet, record_indexes, slug_url
 from .places import NameBase, _name_search
 
 
@@ -43,7 +43,7 @@ class Actor(Record):
         verbose_name = _("actor")
         verbose_name_plural = _("actors")
         ordering = ["name"]
-        indexes = [lifecycle_index("actor")]
+        indexes = record_indexes("actor")
 
     def __str__(self) -> str:
         return self.name

@@ -11,7 +11,7 @@ from registry.selectors.search import search_reports
 
 from .actors import Actor
 from .base import (
-    Certainty, Extent, Quantified, Record, RecordQuerySet, Severity, about_site, lifecycle_index, slug_url,
+    Certainty, Extent, Quantified, Record, RecordQuerySet, Severity, about_site, record_indexes, slug_url,
 )
 from .places import Artefact, HeritageSite
 from .sources import Source
@@ -67,7 +67,7 @@ class DamageEvent(DamageDescription, Record):
         verbose_name = _("damage event")
         verbose_name_plural = _("damage events")
         ordering = [F("occurred_lower").asc(nulls_first=True), "title"]
-        indexes = [lifecycle_index("event")]
+        indexes = record_indexes("event")
 
     def __str__(self) -> str:
         return self.title
@@ -79,8 +79,10 @@ class DamageEvent(DamageDescription, Record):
 class Attribution(Record):
     """The claim that an actor is responsible for a damage event; cited like any claim."""
 
+    # Without an index of its own: the unique pair (damage_event, actor) begins with it.
     damage_event = models.ForeignKey(
         DamageEvent, verbose_name=_("damage event"), on_delete=models.PROTECT, related_name="attributions",
+        db_index=False,
     )
     actor = models.ForeignKey(Actor, verbose_name=_("held responsible"), on_delete=models.PROTECT, related_name="attributions")
     certainty = models.CharField(_("certainty"), max_length=16, choices=Certainty.choices, default=Certainty.MEDIUM)
@@ -90,6 +92,7 @@ class Attribution(Record):
         verbose_name = _("attribution of responsibility")
         verbose_name_plural = _("attributions of responsibility")
         ordering = ["damage_event", "actor__name"]
+        indexes = record_indexes("attribution")
         constraints = [
             models.UniqueConstraint(fields=["damage_event", "actor"], name="attribution_unique_actor_per_event"),
         ]
@@ -140,15 +143,16 @@ class DamageReport(DamageDescription, Quantified, Record):
     sites = models.ManyToManyField(HeritageSite, verbose_name=_("sites"), related_name="damage_reports")
     artefacts = models.ManyToManyField(Artefact, verbose_name=_("artefacts"), blank=True, related_name="damage_reports")
     occurred = EDTFField(_("damage date"), lower_field="occurred_lower", upper_field="occurred_upper")
-    occurred_lower = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    # Ranges of the lower bound use the admin's index (occurred_lower, id), migration 0007b.
+    occurred_lower = models.BigIntegerField(null=True, blank=True, editable=False)
     occurred_upper = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
     observed = EDTFField(_("date observed"), lower_field="observed_lower", upper_field="observed_upper")
     observed_lower = models.BigIntegerField(null=True, blank=True, editable=False)
     observed_upper = models.BigIntegerField(null=True, blank=True, editable=False)
     certainty = models.CharField(_("certainty"), max_length=16, choices=Certainty.choices, default=Certainty.MEDIUM)
     claim_status = models.CharField(
-        _("claim status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED, db_index=True,
-    )
+        _("claim status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.REPORTED,
+    )  # indexed in Meta, without the pattern index db_index adds on PostgreSQL
     responsible = models.ForeignKey(
         Actor, verbose_name=_("held responsible"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="reports_blaming",
@@ -173,6 +177,8 @@ class DamageReport(DamageDescription, Quantified, Record):
         indexes = [
             # Not ``lifecycle_index``: its columns begin report_life_upd_id_idx, which serves it.
             models.Index(fields=["lifecycle", "claim_status"], name="report_life_claim_idx"),
+            # The admin's filter by claim status, whatever the lifecycle.
+            models.Index(fields=["claim_status"], name="report_claim_idx"),
             # The public list's default order (by date) and the newest-published reports on the
             # home page and in the feed: both read a page from the top of one of these.
             models.Index(fields=["lifecycle", "occurred_lower", "id"], name="report_life_occ_idx"),

@@ -22,7 +22,7 @@ from registry.dates import EDTFField, format_day_key
 from registry.licences import LICENCE_EXAMPLES, canonical_licence, licence_url, validate_licence
 
 from .actors import Actor
-from .base import Lifecycle, Record, RecordQuerySet, lifecycle_index
+from .base import Lifecycle, Record, RecordQuerySet, record_indexes
 from .damage import DamageEvent, DamageReport
 from .places import Artefact, HeritageSite
 from .pledges import Intervention
@@ -172,7 +172,7 @@ class MediaItem(Record):
         verbose_name = _("image")
         verbose_name_plural = _("images")
         ordering = [F("taken_lower").asc(nulls_last=True), "pk"]
-        indexes = [lifecycle_index("media")]
+        indexes = record_indexes("media")
         constraints = [
             models.CheckConstraint(
                 condition=_exactly_one_target(),
@@ -288,7 +288,7 @@ class MediaPair(Record):
         verbose_name = _("before/after pair")
         verbose_name_plural = _("before/after pairs")
         ordering = ["title", "pk"]
-        indexes = [lifecycle_index("mediapair")]
+        indexes = record_indexes("mediapair")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(before=F("after")),

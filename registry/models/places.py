@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from registry.dates import EDTFField, EDTFModelMixin
 from registry.selectors.search import search_artefacts, search_sites
 
-from .base import Certainty, Quantified, Record, RecordQuerySet, lifecycle_index, slug_url
+from .base import Certainty, Quantified, Record, RecordQuerySet, record_indexes, slug_url
 from .vocabulary import Term
 
 
@@ -124,7 +124,7 @@ class HeritageSite(Record):
         ordering = ["name"]
         # The admin's list orders by name, then newest first among equal names.
         indexes = [
-            lifecycle_index("site"),
+            *record_indexes("site"),
             models.Index(fields=["name", "-id"], name="site_name_id_idx"),
             # The map: the box a view shows, and the box around every published site.
             models.Index(fields=["lifecycle", "latitude"], name="site_life_lat_idx"),
@@ -318,7 +318,7 @@ class Artefact(Quantified, Record):
         verbose_name_plural = _("artefacts")
         ordering = ["name"]
         indexes = [
-            lifecycle_index("artefact"),
+            *record_indexes("artefact"),
             # The admin's list orders by name, then newest first among equal names.
             models.Index(fields=["name", "-id"], name="artefact_name_id_idx"),
         ]

@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Extent, Record, RecordQuerySet, Severity, about_site, lifecycle_index, slug_url
+from .base import Extent, Record, RecordQuerySet, Severity, about_site, record_indexes, slug_url
 from .damage import ClaimStatus
 from .places import Artefact, HeritageSite
 from .vocabulary import Term
@@ -81,7 +81,7 @@ class RestorationPledge(Record):
         verbose_name = _("restoration pledge")
         verbose_name_plural = _("restoration pledges")
         ordering = [F("pledged_lower").asc(nulls_first=True), "title"]
-        indexes = [lifecycle_index("pledge")]
+        indexes = record_indexes("pledge")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0), name="pledge_amount_not_negative",
@@ -160,6 +160,7 @@ class PledgeStatusChange(Record):
         verbose_name = _("pledge status change")
         verbose_name_plural = _("pledge status history")
         ordering = [F("date_lower").asc(nulls_first=True), "created_at", "pk"]
+        indexes = record_indexes("pledgestatus")
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} ({self.date or '?'})"
@@ -209,7 +210,7 @@ class Intervention(Record):
         verbose_name = _("intervention")
         verbose_name_plural = _("interventions")
         ordering = [F("date_lower").asc(nulls_first=True), "title"]
-        indexes = [lifecycle_index("intervention")]
+        indexes = record_indexes("intervention")
 
     def __str__(self) -> str:
         return self.title

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.dates import EDTFField
 
 from .actors import Actor
-from .base import Record, RecordQuerySet, lifecycle_index, slug_url
+from .base import Record, RecordQuerySet, record_indexes, slug_url
 from .vocabulary import Term
 
 
@@ -71,7 +71,7 @@ class Source(Record):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         ordering = ["-published_lower", "title"]
-        indexes = [lifecycle_index("source")]
+        indexes = record_indexes("source")
         constraints = [
             models.CheckConstraint(
                 condition=Q(archive_url="") | ~Q(url=""), name="source_archive_needs_url",
@@ -143,7 +143,7 @@ class Citation(Record):
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
         ordering = ["source", "pk"]
-        indexes = [lifecycle_index("citation")]
+        indexes = record_indexes("citation")
         constraints = [
             models.CheckConstraint(
                 condition=_exactly_one_target(), name="citation_exactly_one_target",
