@@ -48,11 +48,10 @@ def test_no_written_table_keeps_an_index_that_another_begins_with():
     for table in _written_tables():
         indexes = _indexes(table)
         leading = {tuple(columns[:1]) for columns, _unique in indexes if len(columns) > 1}
-        redundant += [
-            (table, columns)
-            for columns, unique in indexes
-            if len(columns) == 1 and not unique and tuple(columns) in leading
-        ]
+        plain = [columns[0] for columns, unique in indexes if len(columns) == 1 and not unique]
+        redundant += [(table, column) for column in plain if (column,) in leading]
+        # Twice on one column: PostgreSQL's LIKE index beside the plain one of ``db_index``.
+        redundant += [(table, column) for column in set(plain) if plain.count(column) > 1]
 
     assert redundant == []
 

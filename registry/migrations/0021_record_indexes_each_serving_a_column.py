@@ -6,8 +6,9 @@ every bulk load and every single write.
   ``LIKE``): every record table has an index beginning with it (``record_indexes``).
 - ``updated_at`` loses its own for ``(-updated_at, -id)``, the API's order of changes, on
   every record table; damage reports had it already (migration 0020).
-- A damage report's ``claim_status`` keeps a plain index, without the pattern index, and
-  ``occurred_lower`` none: the admin's index (migration 0007b) begins with it.
+- A damage report's ``claim_status``, a pledge's ``status`` and an image's checksum keep a
+  plain index, without the pattern index; a report's ``occurred_lower`` keeps none: the
+  admin's index (migration 0007b) begins with it.
 - An attribution's ``damage_event`` has none either: the unique pair begins with it.
 - In the link tables, an index on a single column is dropped where another index of the
   table begins with that column (the pair's unique index, the site's index of its reports).
@@ -43,12 +44,14 @@ UNINDEXED = [
     ("intervention", "lifecycle"),
     ("intervention", "updated_at"),
     ("mediaitem", "lifecycle"),
+    ("mediaitem", "original_sha256"),
     ("mediaitem", "updated_at"),
     ("mediapair", "lifecycle"),
     ("mediapair", "updated_at"),
     ("pledgestatuschange", "lifecycle"),
     ("pledgestatuschange", "updated_at"),
     ("restorationpledge", "lifecycle"),
+    ("restorationpledge", "status"),
     ("restorationpledge", "updated_at"),
     ("source", "lifecycle"),
     ("source", "updated_at"),
@@ -150,6 +153,32 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
+                migrations.AlterField(
+                    model_name="mediaitem",
+                    name="original_sha256",
+                    field=models.CharField(
+                        editable=False, max_length=64, verbose_name="SHA-256 of the upload"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="restorationpledge",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("pledged", "Pledged"),
+                            ("in_progress", "In progress"),
+                            ("partly_fulfilled", "Partly fulfilled"),
+                            ("fulfilled", "Fulfilled"),
+                            ("lapsed", "Lapsed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pledged",
+                        editable=False,
+                        help_text="Follows the latest recorded status change.",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
                 migrations.AlterField(
                     model_name="attribution",
                     name="damage_event",
@@ -523,6 +552,14 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="source",
             index=models.Index(fields=["-updated_at", "-id"], name="source_upd_id_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="mediaitem",
+            index=models.Index(fields=["original_sha256"], name="media_sha256_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="restorationpledge",
+            index=models.Index(fields=["status"], name="pledge_status_idx"),
         ),
         migrations.RunPython(drop_covered_link_indexes, create_link_indexes, elidable=False),
     ]

@@ -221,14 +221,14 @@ class Record(EDTFModelMixin, models.Model):
         _("slug"), max_length=120, unique=True, allow_unicode=False,
         help_text=_("Stable identifier used in URLs and by partners; never reused."),
     )
-    # Indexed by ``record_indexes``, each index beginning with it (none of its own: every
-    # write would keep one that no query needs).
+    # No index of its own, which every write would keep and no query needs: each record
+    # table has indexes beginning with it (``record_indexes``, a damage report its own).
     lifecycle = models.CharField(
         _("lifecycle"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.DRAFT,
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)  # see record_indexes
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)  # as lifecycle
     published_at = models.DateTimeField(_("first published at"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         "registry.PartnerInstitution", verbose_name=_("submitted by partner"),

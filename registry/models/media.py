@@ -163,8 +163,8 @@ class MediaItem(Record):
     thumbnail_width = models.PositiveIntegerField(editable=False)
     thumbnail_height = models.PositiveIntegerField(editable=False)
     original_sha256 = models.CharField(
-        _("SHA-256 of the upload"), max_length=64, editable=False, db_index=True
-    )
+        _("SHA-256 of the upload"), max_length=64, editable=False
+    )  # indexed in Meta: looked up whole, never by a LIKE pattern
 
     objects = MediaItemQuerySet.as_manager()
 
@@ -172,7 +172,10 @@ class MediaItem(Record):
         verbose_name = _("image")
         verbose_name_plural = _("images")
         ordering = [F("taken_lower").asc(nulls_last=True), "pk"]
-        indexes = record_indexes("media")
+        indexes = [
+            *record_indexes("media"),
+            models.Index(fields=["original_sha256"], name="media_sha256_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=_exactly_one_target(),

@@ -69,7 +69,7 @@ class RestorationPledge(Record):
     )
     conditions = models.TextField(_("conditions"), blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=PledgeStatus.choices, default=PledgeStatus.PLEDGED, db_index=True,
+        _("status"), max_length=20, choices=PledgeStatus.choices, default=PledgeStatus.PLEDGED,
         editable=False, help_text=_("Follows the latest recorded status change."),
     )
     description = models.TextField(_("description"), blank=True)
@@ -81,7 +81,11 @@ class RestorationPledge(Record):
         verbose_name = _("restoration pledge")
         verbose_name_plural = _("restoration pledges")
         ordering = [F("pledged_lower").asc(nulls_first=True), "title"]
-        indexes = record_indexes("pledge")
+        indexes = [
+            *record_indexes("pledge"),
+            # Lists by status (indexed in Meta, without the LIKE index of db_index).
+            models.Index(fields=["status"], name="pledge_status_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0), name="pledge_amount_not_negative",
