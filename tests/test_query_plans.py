@@ -151,3 +151,29 @@ def test_the_busiest_sites_condition_is_read_from_the_top_of_its_entry_index(gen
             nodes = _nodes(plan[0]["Plan"])
             assert "Sort" not in nodes and "Incremental Sort" not in nodes, (sql, nodes)
             assert sequential_scans(plan[0]["Plan"]) == [], sql
+
+
+def test_an_imports_slug_check_looks_each_slug_up_in_the_index(generated):
+    """Each slug is a lookup of its own in the unique index, so that no statistics can make
+    the planner read the table instead. As ``slug = ANY(array)`` it read all of it during
+    an import into a new registry (short rows, never analysed, some 60,000 of them): a
+    state this data, analysed and with long rows, does not reach, hence a test of the
+    plan's shape."""
+    from registry.bulk_insert import LOOKUP_SIZE, existing_slugs
+
+    asked = [f"report-{n}-new" for n in range(LOOKUP_SIZE - 1)] + ["bench-report-7"]
+    with CaptureQueriesContext(connection) as captured:
+        found = existing_slugs(DamageReport, asked)
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {query['sql']}")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    top = plan[0]["Plan"]
+
+    assert found == {"bench-report-7"}
+    assert top["Node Type"] == "Nested Loop"
+    outer, inner = top["Plans"]
+    assert outer["Node Type"] == "Function Scan"
+    assert any(node.startswith("Index") for node in _nodes(inner))
+    assert sequential_scans(top) == []
