@@ -22,47 +22,66 @@ triggers and the date indexes.
 import django.db.models.deletion
 from django.db import migrations, models
 
+# Every record model, with the prefix of its index names (``record_indexes``).
+RECORDS = {
+    "actor": "actor",
+    "artefact": "artefact",
+    "attribution": "attribution",
+    "citation": "citation",
+    "damageevent": "event",
+    "damagereport": "report",
+    "heritagesite": "site",
+    "intervention": "intervention",
+    "mediaitem": "media",
+    "mediapair": "mediapair",
+    "pledgestatuschange": "pledgestatus",
+    "restorationpledge": "pledge",
+    "source": "source",
+}
+# Record models that had no ``(lifecycle, -updated_at)`` index until now.
+NEW_LIFECYCLE_INDEX = ["attribution", "pledgestatuschange"]
+
 # (model, field) whose own index goes.
 UNINDEXED = [
-    ("actor", "lifecycle"),
-    ("actor", "updated_at"),
-    ("artefact", "lifecycle"),
-    ("artefact", "updated_at"),
+    *((model, "lifecycle") for model in RECORDS),
+    *((model, "updated_at") for model in RECORDS),
     ("attribution", "damage_event"),
-    ("attribution", "lifecycle"),
-    ("attribution", "updated_at"),
-    ("citation", "lifecycle"),
-    ("citation", "updated_at"),
-    ("damageevent", "lifecycle"),
-    ("damageevent", "updated_at"),
     ("damagereport", "claim_status"),
-    ("damagereport", "lifecycle"),
     ("damagereport", "occurred_lower"),
-    ("damagereport", "updated_at"),
-    ("heritagesite", "lifecycle"),
-    ("heritagesite", "updated_at"),
-    ("intervention", "lifecycle"),
-    ("intervention", "updated_at"),
-    ("mediaitem", "lifecycle"),
     ("mediaitem", "original_sha256"),
-    ("mediaitem", "updated_at"),
-    ("mediapair", "lifecycle"),
-    ("mediapair", "updated_at"),
-    ("pledgestatuschange", "lifecycle"),
-    ("pledgestatuschange", "updated_at"),
-    ("restorationpledge", "lifecycle"),
     ("restorationpledge", "status"),
-    ("restorationpledge", "updated_at"),
-    ("source", "lifecycle"),
-    ("source", "updated_at"),
 ]
+
+
+# The fields as they are now, for the migration state: a new instance for each model.
+def _lifecycle():
+    return models.CharField(
+        choices=[
+            ("draft", "Draft"),
+            ("in_review", "In review"),
+            ("published", "Published"),
+            ("retracted", "Retracted"),
+            ("archived", "Archived"),
+        ],
+        default="draft",
+        max_length=16,
+        verbose_name="lifecycle",
+    )
+
+
+def _updated_at():
+    return models.DateTimeField(auto_now=True, verbose_name="updated at")
+
+
+def _constraints(schema_editor, table: str) -> dict[str, dict]:
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, table)
 
 
 def _single_column_indexes(schema_editor, table: str) -> dict[str, str]:
     """Name → column of the plain indexes on one column of ``table``."""
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
+    constraints = _constraints(schema_editor, table)
     return {
         name: info["columns"][0]
         for name, info in constraints.items()
@@ -102,9 +121,7 @@ def _link_tables(apps):
 
 def _covered_link_indexes(schema_editor, table: str) -> dict[str, str]:
     """The single-column indexes of a link table whose column begins another index."""
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
+    constraints = _constraints(schema_editor, table)
     leading = {
         info["columns"][0]
         for info in constraints.values()
@@ -127,9 +144,7 @@ def drop_covered_link_indexes(apps, schema_editor):
 def create_link_indexes(apps, schema_editor):
     """The foreign key indexes Django gives a link table, under their names."""
     for table in _link_tables(apps):
-        connection = schema_editor.connection
-        with connection.cursor() as cursor:
-            constraints = connection.introspection.get_constraints(cursor, table)
+        constraints = _constraints(schema_editor, table)
         present = {tuple(info["columns"]) for info in constraints.values() if info["index"]}
         model = next(
             m
@@ -153,6 +168,46 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
+                *(
+                    migrations.AlterField(model_name=model, name="lifecycle", field=_lifecycle())
+                    for model in RECORDS
+                ),
+                *(
+                    migrations.AlterField(model_name=model, name="updated_at", field=_updated_at())
+                    for model in RECORDS
+                ),
+                migrations.AlterField(
+                    model_name="attribution",
+                    name="damage_event",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attributions",
+                        to="registry.damageevent",
+                        verbose_name="damage event",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="damagereport",
+                    name="claim_status",
+                    field=models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("corroborated", "Corroborated"),
+                            ("confirmed", "Confirmed"),
+                            ("disputed", "Disputed"),
+                            ("retracted", "Retracted"),
+                        ],
+                        default="reported",
+                        max_length=16,
+                        verbose_name="claim status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="damagereport",
+                    name="occurred_lower",
+                    field=models.BigIntegerField(blank=True, editable=False, null=True),
+                ),
                 migrations.AlterField(
                     model_name="mediaitem",
                     name="original_sha256",
@@ -179,379 +234,32 @@ class Migration(migrations.Migration):
                         verbose_name="status",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="attribution",
-                    name="damage_event",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="attributions",
-                        to="registry.damageevent",
-                        verbose_name="damage event",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="actor",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="actor",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="artefact",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="artefact",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="attribution",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="attribution",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="citation",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="citation",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="damageevent",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="damageevent",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="damagereport",
-                    name="claim_status",
-                    field=models.CharField(
-                        choices=[
-                            ("reported", "Reported"),
-                            ("corroborated", "Corroborated"),
-                            ("confirmed", "Confirmed"),
-                            ("disputed", "Disputed"),
-                            ("retracted", "Retracted"),
-                        ],
-                        default="reported",
-                        max_length=16,
-                        verbose_name="claim status",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="damagereport",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="damagereport",
-                    name="occurred_lower",
-                    field=models.BigIntegerField(blank=True, editable=False, null=True),
-                ),
-                migrations.AlterField(
-                    model_name="damagereport",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="heritagesite",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="heritagesite",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="intervention",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="intervention",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="mediaitem",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="mediaitem",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="mediapair",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="mediapair",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="pledgestatuschange",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="pledgestatuschange",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="restorationpledge",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="restorationpledge",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
-                migrations.AlterField(
-                    model_name="source",
-                    name="lifecycle",
-                    field=models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("in_review", "In review"),
-                            ("published", "Published"),
-                            ("retracted", "Retracted"),
-                            ("archived", "Archived"),
-                        ],
-                        default="draft",
-                        max_length=16,
-                        verbose_name="lifecycle",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="source",
-                    name="updated_at",
-                    field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
-                ),
             ],
             database_operations=[
                 migrations.RunPython(drop_field_indexes, create_field_indexes, elidable=False),
             ],
         ),
-        migrations.AddIndex(
-            model_name="actor",
-            index=models.Index(fields=["-updated_at", "-id"], name="actor_upd_id_idx"),
+        *(
+            migrations.AddIndex(
+                model_name=model,
+                index=models.Index(
+                    fields=["lifecycle", "-updated_at"], name=f"{RECORDS[model]}_life_upd_idx"
+                ),
+            )
+            for model in NEW_LIFECYCLE_INDEX
         ),
-        migrations.AddIndex(
-            model_name="artefact",
-            index=models.Index(fields=["-updated_at", "-id"], name="artefact_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="attribution",
-            index=models.Index(
-                fields=["lifecycle", "-updated_at"], name="attribution_life_upd_idx"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="attribution",
-            index=models.Index(fields=["-updated_at", "-id"], name="attribution_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="citation",
-            index=models.Index(fields=["-updated_at", "-id"], name="citation_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="damageevent",
-            index=models.Index(fields=["-updated_at", "-id"], name="event_upd_id_idx"),
+        # Damage reports have theirs (report_upd_id_idx, migration 0020).
+        *(
+            migrations.AddIndex(
+                model_name=model,
+                index=models.Index(fields=["-updated_at", "-id"], name=f"{prefix}_upd_id_idx"),
+            )
+            for model, prefix in RECORDS.items()
+            if model != "damagereport"
         ),
         migrations.AddIndex(
             model_name="damagereport",
             index=models.Index(fields=["claim_status"], name="report_claim_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="heritagesite",
-            index=models.Index(fields=["-updated_at", "-id"], name="site_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="intervention",
-            index=models.Index(fields=["-updated_at", "-id"], name="intervention_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="mediaitem",
-            index=models.Index(fields=["-updated_at", "-id"], name="media_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="mediapair",
-            index=models.Index(fields=["-updated_at", "-id"], name="mediapair_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="pledgestatuschange",
-            index=models.Index(
-                fields=["lifecycle", "-updated_at"], name="pledgestatus_life_upd_idx"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="pledgestatuschange",
-            index=models.Index(fields=["-updated_at", "-id"], name="pledgestatus_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="restorationpledge",
-            index=models.Index(fields=["-updated_at", "-id"], name="pledge_upd_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="source",
-            index=models.Index(fields=["-updated_at", "-id"], name="source_upd_id_idx"),
         ),
         migrations.AddIndex(
             model_name="mediaitem",
